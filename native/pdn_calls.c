@@ -1,0 +1,178 @@
+/* darknet calls that may end in exit()/assert(), each run under a guard (see pdn_guard.h). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "pdn_guard.h"
+
+extern int gpu_index;
+
+/* darknet keeps the index of the GPU a network is parsed for in a global. */
+static void select_device(int gpu)
+{
+#ifdef GPU
+    gpu_index = gpu;
+    if (gpu >= 0) cuda_set_device(gpu);
+#else
+    (void)gpu;
+    gpu_index = -1;
+#endif
+}
+
+int pdn_load_network(const char *cfg, const char *weights, int batch, int gpu, int clear, network **out)
+{
+    *out = NULL;
+    PDN_GUARDED({
+        select_device(gpu);
+        network *net = parse_network_cfg((char *)cfg);
+        if (weights && weights[0]) load_weights(net, (char *)weights);
+        if (clear) *net->seen = 0;
+        if (batch > 0 && batch <= net->batch) set_batch_network(net, batch);
+        *out = net;
+    });
+}
+
+int pdn_predict(network *net, float *input)
+{
+    PDN_GUARDED({
+#ifdef GPU
+        if (net->gpu_index >= 0) cuda_set_device(net->gpu_index);
+#endif
+        network_predict(net, input);
+    });
+}
+
+static int is_detection_layer(LAYER_TYPE t) { return t == YOLO || t == REGION || t == DETECTION; }
+
+int pdn_network_boxes(network *net, int batch_item, int w, int h, float thresh, float hier,
+                      detection **out, int *count)
+{
+    *out = NULL;
+    *count = 0;
+    PDN_GUARDED({
+        /* darknet's box decoding only looks at the first image of a batch (and averages two
+         * images as a flipped pair when batch == 2): point the layers at the wanted image and
+         * present them as a batch of one for the duration of the call. */
+        int i;
+        for (i = 0; i < net->n; ++i) {
+            layer *l = &net->layers[i];
+            if (!is_detection_layer(l->type)) continue;
+            l->output += (size_t)batch_item * l->outputs;
+            l->batch = 1;
+        }
+        int n = 0;
+        detection *dets = get_network_boxes(net, w, h, thresh, hier, 0, 1, &n);
+        for (i = 0; i < net->n; ++i) {
+            layer *l = &net->layers[i];
+            if (!is_detection_layer(l->type)) continue;
+            l->output -= (size_t)batch_item * l->outputs;
+            l->batch = net->batch;
+        }
+        *out = dets;
+        *count = n;
+    });
+}
+
+int pdn_nms_sort(detection *dets, int count, int classes, float nms)
+{
+    PDN_GUARDED({
+        if (nms > 0) do_nms_sort(dets, count, classes, nms);
+    });
+}
+
+int pdn_save_weights(network *net, const char *path)
+{
+    PDN_GUARDED({ save_weights(net, (char *)path); });
+}
+
+int pdn_train(network *net, data d, float *loss)
+{
+    PDN_GUARDED({
+#ifdef GPU
+        if (net->gpu_index >= 0) cuda_set_device(net->gpu_index);
+#endif
+        *loss = train_network(net, d);
+    });
+}
+
+int pdn_train_multi(network **nets, int n, data d, float *loss)
+{
+#ifdef GPU
+    PDN_GUARDED({ *loss = train_networks(nets, n, d, 4); });
+#else
+    (void)nets; (void)n; (void)d; (void)loss;
+    snprintf((char *)pdn_last_message(), 64, "multi-GPU training needs a CUDA build");
+    return PDN_EXITED;
+#endif
+}
+
+int pdn_resize(network *net, int w, int h)
+{
+    PDN_GUARDED({
+#ifdef GPU
+        if (net->gpu_index >= 0) cuda_set_device(net->gpu_index);
+#endif
+        resize_network(net, w, h);
+    });
+}
+
+int pdn_get_paths(const char *list_file, list **out)
+{
+    *out = NULL;
+    PDN_GUARDED({ *out = get_paths((char *)list_file); });
+}
+
+int pdn_get_labels(const char *labels_file, char ***out, int *count)
+{
+    *out = NULL;
+    *count = 0;
+    PDN_GUARDED({
+        list *plist = get_paths((char *)labels_file);
+        *count = plist->size;
+        *out = (char **)list_to_array(plist);
+        free_list(plist);
+    });
+}
+
+int pdn_pull_layer_output(network *net, int layer_index)
+{
+#ifdef GPU
+    PDN_GUARDED({
+        layer *l = &net->layers[layer_index];
+        if (net->gpu_index >= 0 && l->output_gpu) {
+            cuda_set_device(net->gpu_index);
+            cuda_pull_array(l->output_gpu, l->output, (size_t)l->batch * l->outputs);
+        }
+    });
+#else
+    (void)net; (void)layer_index;
+    return PDN_OK;
+#endif
+}
+
+void pdn_free_network(network *net)
+{
+    if (!net) return;
+    /* free_network() leaves behind what make_network()/parse_network_cfg() allocated for the
+     * network itself (counters, schedule, workspace); free those too. */
+    size_t *seen = net->seen;
+    int *t = net->t;
+    float *cost = net->cost, *scales = net->scales, *workspace = net->workspace;
+    int *steps = net->steps;
+#ifdef GPU
+    int on_gpu = net->gpu_index >= 0;
+    if (on_gpu) cuda_set_device(net->gpu_index);
+#else
+    int on_gpu = 0;
+#endif
+    free_network(net);
+    free(seen);
+    free(t);
+    free(cost);
+    free(scales);
+    free(steps);
+#ifdef GPU
+    if (on_gpu) { if (workspace) cuda_free(workspace); } else
+#endif
+    free(workspace);
+    (void)on_gpu;
+}

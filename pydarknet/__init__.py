@@ -1,0 +1,34 @@
+"""pydarknet: a Cython binding to darknet (pjreddie/darknet 61c9d02e), built for fast CPU inference.
+
+    import cv2, pydarknet
+    with pydarknet.Network("yolov3-tiny.cfg", "yolov3-tiny.weights", names="coco.names") as net:
+        for det in net.detect(cv2.imread("street.jpg")):        # BGR uint8, as OpenCV reads it
+            print(det.name, det.confidence, det.box)            # box: x1, y1, x2, y2 in pixels
+
+Inputs are checked in Python before darknet sees them (darknet ends the process on a bad file):
+FileNotFoundError, ConfigError, WeightsError. What darknet still rejects becomes DarknetError.
+"""
+from ._libraries import preload as _preload
+
+_preload()
+
+from . import _native  # noqa: E402
+from .build import build_info, has  # noqa: E402
+from .cfg import NetworkConfig, parse_cfg  # noqa: E402
+from .detection import Detection  # noqa: E402
+from .errors import ConfigError, DarknetError, WeightsError  # noqa: E402
+from .network import Network, letterbox  # noqa: E402
+from .training import (StopTraining, TrainingProgress, TrainingResult,  # noqa: E402
+                       train_classifier, train_detector)
+from .weights import check_weights, read_weights, write_random_weights  # noqa: E402
+
+set_verbose = _native.set_verbose
+set_threads = _native.set_threads
+
+__version__ = "0.1.0"
+__all__ = [
+    "ConfigError", "DarknetError", "Detection", "Network", "NetworkConfig", "StopTraining",
+    "TrainingProgress", "TrainingResult", "WeightsError", "build_info", "check_weights", "has",
+    "letterbox", "parse_cfg", "read_weights", "set_threads", "set_verbose", "train_classifier",
+    "train_detector", "write_random_weights",
+]
