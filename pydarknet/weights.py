@@ -12,6 +12,7 @@ int32.  Connected-layer weights are stored transposed when ``major > 1000 or min
 """
 from __future__ import annotations
 
+import math
 import os
 import struct
 import tempfile
@@ -325,15 +326,121 @@ def _fan_in(spec: LayerSpec) -> int:
     return spec.in_shape.c // int(spec.get("groups")) * size * size
 
 
-def _random_param(rng: np.random.Generator, spec: LayerSpec, name: str, count: int) -> np.ndarray:
-    if name == "weights":
-        std = np.sqrt(2.0 / _fan_in(spec))  # He initialisation
-        return (rng.standard_normal(count, dtype=np.float32) * np.float32(std))
-    if name in ("scales", "rolling_variance"):
-        return rng.uniform(0.5, 1.5, count).astype(np.float32)
-    if name in ("biases", "rolling_mean"):
-        return rng.normal(0.0, 0.1, count).astype(np.float32)
-    raise AssertionError(f"unknown parameter {name!r}")
+class _Moments(NamedTuple):
+    """Mean and second moment E[x^2] of a layer's output, averaged over its channels."""
+
+    mean: float
+    square: float
+
+
+# Activations that are a*x for x > 0 and b*x for x < 0: exact Gaussian moments.
+_PIECEWISE_LINEAR: dict[str, tuple[float, float]] = {
+    "linear": (1.0, 1.0), "relu": (1.0, 0.0), "leaky": (1.0, 0.1), "relie": (1.0, 0.01),
+    "ramp": (1.1, 0.1), "selu": (1.0507, 1.0507), "stair": (1.0, 1.0),
+}
+# The others, roughly (output mean, output E[y^2]) for an input near unit scale.
+_SATURATING: dict[str, tuple[float, float]] = {
+    "logistic": (0.5, 0.3), "loggy": (0.0, 0.3), "tanh": (0.0, 0.5), "hardtan": (0.0, 0.6),
+    "lhtan": (0.0, 0.6), "plse": (0.5, 0.3), "elu": (0.2, 0.6),
+}
+_IMAGE = _Moments(0.5, 0.3)  # pixels in [0, 1]
+_WEIGHT_GAIN = 2.0  # He initialisation: fan_in * Var(w) = 2
+_NORMALISED = _Moments(0.0, 1.2)  # scale * x_hat + bias with the distributions used below
+
+
+def _activate(spec: LayerSpec, moments: _Moments) -> _Moments:
+    """Moments of f(x) for x ~ N(mean, square - mean^2)."""
+    activation = str(spec.get("activation"))
+    if activation in _SATURATING:
+        return _Moments(*_SATURATING[activation])
+    positive, negative = _PIECEWISE_LINEAR[activation]
+    mean, square = moments
+    sigma = max(square - mean * mean, 1e-12) ** 0.5
+    z = mean / sigma
+    cdf = 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
+    pdf = math.exp(-0.5 * z * z) / math.sqrt(2.0 * math.pi)
+    positive_mean = mean * cdf + sigma * pdf  # E[x; x > 0]
+    positive_square = square * cdf + mean * sigma * pdf  # E[x^2; x > 0]
+    return _Moments(
+        positive * positive_mean + negative * (mean - positive_mean),
+        positive ** 2 * positive_square + negative ** 2 * (square - positive_square),
+    )
+
+
+def _batch_norm_inputs(config: NetworkConfig) -> dict[int, float]:
+    """Expected E[x^2] of what each batch-normalising layer normalises, by layer index.
+
+    darknet normalises with the stored rolling statistics at inference, so a rolling
+    variance that ignores the real scale of a layer's input lets activations grow layer
+    after layer (over 1e6 at the end of yolov3).  Propagating the expected moments
+    through the network lets :func:`write_random_weights` scale each layer's rolling
+    variance to its input, which keeps every layer's output near unit scale.
+    """
+    outputs: list[_Moments] = []
+    normalised: dict[int, float] = {}
+    for spec in config.layers:
+        moments = outputs[-1] if outputs else _IMAGE
+        kind = spec.type
+        if kind in ("convolutional", "deconvolutional", "connected"):
+            moments = _Moments(0.0, _WEIGHT_GAIN * moments.square)
+            if spec.get("batch_normalize"):
+                normalised[spec.index] = moments.square
+                moments = _NORMALISED
+            moments = _activate(spec, moments)
+        elif kind == "batchnorm":
+            normalised[spec.index] = moments.square
+            moments = _NORMALISED
+        elif kind == "route":
+            moments = _concatenated(config, spec, outputs)
+        elif kind == "shortcut":
+            moments = _activate(spec, _residual_sum(config, spec, moments, outputs))
+        elif kind == "upsample":
+            scale = float(spec.get("scale"))
+            moments = _Moments(moments.mean * scale, moments.square * scale * scale)
+        elif kind in ("softmax", "l2norm"):
+            moments = _Moments(0.0, 1.0 / max(1, spec.in_shape.c))
+        elif kind == "logistic":
+            moments = _Moments(0.5, 0.3)
+        outputs.append(moments)
+    return normalised
+
+
+def _residual_sum(config: NetworkConfig, spec: LayerSpec, moments: _Moments,
+                  outputs: list[_Moments]) -> _Moments:
+    """shortcut_cpu adds the other layer into the first min(c1, c2) channels only."""
+    source = spec.sources[0]
+    other = outputs[source]
+    share = min(config.layers[source].out_shape.c, spec.out_shape.c) / spec.out_shape.c
+    return _Moments(
+        moments.mean + share * other.mean,
+        moments.square + share * (other.square + 2 * moments.mean * other.mean),
+    )
+
+
+def _concatenated(config: NetworkConfig, spec: LayerSpec, outputs: list[_Moments]) -> _Moments:
+    sizes = [config.layers[i].out_shape.c for i in spec.sources]
+    total = sum(sizes)
+    return _Moments(
+        sum(outputs[i].mean * n for i, n in zip(spec.sources, sizes)) / total,
+        sum(outputs[i].square * n for i, n in zip(spec.sources, sizes)) / total,
+    )
+
+
+def _random_layer(rng: np.random.Generator, spec: LayerSpec, bn_input: float | None
+                  ) -> Iterator[np.ndarray]:
+    for name, count in spec.params:
+        if name == "weights":
+            std = np.float32(np.sqrt(_WEIGHT_GAIN / _fan_in(spec)))  # He initialisation
+            yield rng.standard_normal(count, dtype=np.float32) * std
+        elif name == "scales":
+            yield rng.uniform(0.5, 1.5, count).astype(np.float32)
+        elif name == "rolling_variance":
+            scale = 1.0 if bn_input is None else bn_input
+            yield (rng.uniform(0.5, 1.5, count) * scale).astype(np.float32)
+        elif name in ("biases", "rolling_mean"):
+            yield rng.normal(0.0, 0.1, count).astype(np.float32)
+        else:
+            raise AssertionError(f"unknown parameter {name!r}")
 
 
 def _header_bytes(seen: int = 0) -> bytes:
@@ -346,9 +453,12 @@ def write_random_weights(
     """Write a valid weights file for the cfg with random, well-scaled values.
 
     Convolutional/connected weights are He-initialised (``N(0, sqrt(2/fan_in))``), biases
-    and BN rolling means ``N(0, 0.1)``, BN scales and rolling variances ``U(0.5, 1.5)``
-    (darknet's own random init leaves rolling variances at 0, which divides by ~0 at
-    inference).  Deterministic for a given seed; written atomically.
+    and BN rolling means ``N(0, 0.1)``, BN scales ``U(0.5, 1.5)``, BN rolling variances
+    ``U(0.5, 1.5)`` times the expected variance of what the layer normalises (see
+    :func:`_batch_norm_inputs`; darknet's own random init leaves rolling variances at 0,
+    which divides by ~0 at inference).  Every layer's output stays near unit scale, so
+    detections and class scores are non-degenerate.  Deterministic for a given seed;
+    written atomically.
     """
     config = _as_config(cfg_path_or_config)
     out_path = Path(out_path)
@@ -358,8 +468,10 @@ def write_random_weights(
     try:
         with handle:
             handle.write(_header_bytes())
-            for spec, name, _, count in _iter_params(config, HEADER_BYTES):
-                handle.write(_random_param(rng, spec, name, count).astype("<f4").tobytes())
+            bn_inputs = _batch_norm_inputs(config)
+            for spec in config.layers:
+                for values in _random_layer(rng, spec, bn_inputs.get(spec.index)):
+                    handle.write(values.astype("<f4", copy=False).tobytes())
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(handle.name, out_path)
