@@ -71,6 +71,7 @@ if(PDN_CUDA)
   target_compile_options(darknet_cuda_objects PRIVATE
     "SHELL:-include ${PROJECT_SOURCE_DIR}/native/cuda_compat.h" -w -UNDEBUG)
   set_target_properties(darknet_cuda_objects PROPERTIES POSITION_INDEPENDENT_CODE ON
+                        CUDA_VISIBILITY_PRESET hidden
                         CUDA_ARCHITECTURES "${PYDARKNET_CUDA_ARCHITECTURES}")
   set(PDN_CUDA_OBJECTS $<TARGET_OBJECTS:darknet_cuda_objects>)
   list(APPEND PDN_BLAS_INCLUDE ${_cuda_includes})

@@ -68,7 +68,9 @@ int pdn_fprintf(FILE *stream, const char *fmt, ...)
 void pdn_perror(const char *s)
 {
     char buf[1024];
-    snprintf(buf, sizeof buf, "%s: %s", s ? s : "", strerror(errno));
+    int err = errno;
+    if (err) snprintf(buf, sizeof buf, "%s: %s", s ? s : "", strerror(err));
+    else snprintf(buf, sizeof buf, "%s", s ? s : "");
     remember(buf);
     if (pdn_verbose) fprintf(stderr, "%s\n", buf);
 }
@@ -92,8 +94,12 @@ void __wrap___assert_fail(const char *assertion, const char *file, unsigned int 
 {
     pdn_guard *g = pdn_active_guard;
     if (g) {
-        snprintf(pdn_message, sizeof pdn_message, "assertion failed in darknet: %s (%s:%u, %s)",
-                 assertion, file, line, function);
+        /* darknet's error() prints its reason, then asserts: keep the reason first */
+        char previous[sizeof pdn_message];
+        snprintf(previous, sizeof previous, "%s", pdn_message);
+        const char *base = strrchr(file, '/');
+        snprintf(pdn_message, sizeof pdn_message, "%s%s(assert %s at %s:%u in %s)", previous,
+                 previous[0] ? " " : "", assertion, base ? base + 1 : file, line, function);
         longjmp(g->env, PDN_ASSERTED);
     }
     __real___assert_fail(assertion, file, line, function);
