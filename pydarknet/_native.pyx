@@ -94,6 +94,13 @@ def letterbox(const unsigned char[:, :, :] pixels, int net_w, int net_h):
 
 # ------------------------------------------------------------------------------------ networks
 
+cdef tuple _layer_shape(dn.layer *l):
+    """(C, H, W) of a layer's output; layers that keep no spatial shape (softmax, cost) give (n, 1, 1)."""
+    if l.out_c * l.out_h * l.out_w == l.outputs:
+        return (l.out_c, l.out_h, l.out_w)
+    return (l.outputs, 1, 1)
+
+
 cdef class NetworkHandle:
     """Owns one darknet ``network*``; all access goes through its lock."""
 
@@ -163,8 +170,8 @@ cdef class NetworkHandle:
         """[(type code, out_c, out_h, out_w, classes)] for every layer."""
         cdef dn.network *net = self._require()
         cdef int i
-        return [(<int>net.layers[i].type, net.layers[i].out_c, net.layers[i].out_h,
-                 net.layers[i].out_w, net.layers[i].classes) for i in range(net.n)]
+        return [(<int>net.layers[i].type,) + _layer_shape(&net.layers[i]) + (net.layers[i].classes,)
+                for i in range(net.n)]
 
     def forward(self, const float[:, :, :, ::1] x, layer_indices):
         """Run batches of x (N, C, H, W) and return each wanted layer's output, N images each."""
@@ -178,8 +185,8 @@ cdef class NetworkHandle:
             if x.shape[1] != net.c or x.shape[2] != net.h or x.shape[3] != net.w:
                 raise ValueError(f"input must be (N, {net.c}, {net.h}, {net.w}), "
                                  f"got ({x.shape[0]}, {x.shape[1]}, {x.shape[2]}, {x.shape[3]})")
-            outputs = [np.empty((n_images, net.layers[li].out_c, net.layers[li].out_h,
-                                 net.layers[li].out_w), dtype=np.float32) for li in layer_indices]
+            outputs = [np.empty((n_images,) + _layer_shape(&net.layers[li]), dtype=np.float32)
+                       for li in layer_indices]
             buf = self._input
             per_image = net.inputs
             for start in range(0, n_images, net.batch):

@@ -1,0 +1,132 @@
+"""darknet's training loop driven from Python: loss goes down, weights load again, Ctrl-C saves a
+backup that a second call resumes from."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pydarknet
+from conftest import ASSETS, make_square_dataset
+from pydarknet.weights import read_header
+
+
+@pytest.fixture(scope="module")
+def squares(tmp_path_factory):
+    return make_square_dataset(tmp_path_factory.mktemp("squares"), count=48)
+
+
+@pytest.mark.slow
+def test_training_lowers_the_loss_and_writes_loadable_weights(squares, tmp_path):
+    seen = []
+    result = pydarknet.train_detector(squares, ASSETS / "tiny-yolo-64.cfg", max_batches=30,
+                                      backup_dir=tmp_path, progress=seen.append, seed=1)
+    assert [p.iteration for p in seen] == list(range(1, 31))
+    assert all(np.isfinite(p.loss) and p.images_per_second > 0 for p in seen)
+    assert seen[-1].avg_loss < 0.5 * seen[0].avg_loss, [round(p.avg_loss, 2) for p in seen]
+    assert result.iteration == 30 and not result.stopped
+    assert result.weights == tmp_path / "tiny-yolo-64_final.weights"
+    header = read_header(result.weights)
+    assert header.seen == 30 * 8
+    cfg = ASSETS / "tiny-yolo-64.cfg"
+    pydarknet.check_weights(result.weights, pydarknet.parse_cfg(cfg))
+    with pydarknet.Network(cfg, result.weights) as net:
+        assert isinstance(net.detect(np.zeros((64, 64, 3), np.uint8)), list)
+
+
+@pytest.mark.slow
+def test_interrupt_saves_a_backup_and_resume_continues(squares, tmp_path):
+    cfg = ASSETS / "tiny-yolo-64.cfg"
+
+    def interrupt_at_4(p):
+        if p.iteration == 4:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        pydarknet.train_detector(squares, cfg, max_batches=8, backup_dir=tmp_path, progress=interrupt_at_4)
+    backup = tmp_path / "tiny-yolo-64.backup"
+    assert read_header(backup).seen == 4 * 8
+
+    seen = []
+    result = pydarknet.train_detector(squares, cfg, max_batches=8, backup_dir=tmp_path, progress=seen.append)
+    assert result.resumed_from == backup
+    assert [p.iteration for p in seen] == [5, 6, 7, 8]
+    assert read_header(result.weights).seen == 8 * 8
+
+
+@pytest.mark.slow
+def test_stop_training_from_the_callback(squares, tmp_path):
+    def stop_at_3(p):
+        if p.iteration == 3:
+            raise pydarknet.StopTraining
+
+    result = pydarknet.train_detector(squares, ASSETS / "tiny-yolo-64.cfg", max_batches=10,
+                                      backup_dir=tmp_path, progress=stop_at_3)
+    assert result.stopped and result.weights is None and result.iteration == 3
+    assert read_header(result.backup).seen == 3 * 8
+
+
+def _classifier_dataset(root):
+    import cv2
+    (root / "img").mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(32):
+        label = "bright" if i % 2 else "dark"
+        base = 200 if label == "bright" else 40
+        img = np.clip(rng.normal(base, 20, (32, 32, 3)), 0, 255).astype(np.uint8)
+        path = root / "img" / f"{i:02d}_{label}.png"
+        cv2.imwrite(str(path), img)
+        paths.append(str(path))
+    (root / "train.txt").write_text("\n".join(paths) + "\n")
+    (root / "labels.txt").write_text("dark\nbright\n")
+    data = root / "cls.data"
+    data.write_text(f"classes = 2\ntrain = {root / 'train.txt'}\nlabels = {root / 'labels.txt'}\n"
+                    f"backup = {root / 'backup'}\n")
+    return data
+
+
+# no batch-norm: 40 iterations are too few for its rolling statistics to settle
+CLASSIFIER_CFG = """[net]
+batch=16
+subdivisions=1
+width=32
+height=32
+channels=3
+learning_rate=0.05
+momentum=0.9
+decay=0.0005
+max_batches=40
+policy=constant
+
+[convolutional]
+filters=8
+size=3
+stride=2
+pad=1
+activation=leaky
+
+[avgpool]
+
+[connected]
+output=2
+activation=linear
+
+[softmax]
+"""
+
+
+@pytest.mark.slow
+def test_classifier_training_learns_brightness(tmp_path):
+    data = _classifier_dataset(tmp_path / "ds")
+    cfg = tmp_path / "bright.cfg"
+    cfg.write_text(CLASSIFIER_CFG)
+    seen = []
+    result = pydarknet.train_classifier(data, cfg, max_batches=40, backup_dir=tmp_path / "out",
+                                        progress=seen.append)
+    assert seen[-1].avg_loss < seen[0].avg_loss
+    with pydarknet.Network(cfg, result.weights) as net:
+        dark = np.full((1, 3, 32, 32), 40 / 255, np.float32)
+        bright = np.full((1, 3, 32, 32), 200 / 255, np.float32)
+        (p_dark,) = net.forward(dark)
+        (p_bright,) = net.forward(bright)
+    assert p_dark.reshape(-1).argmax() == 0 and p_bright.reshape(-1).argmax() == 1
