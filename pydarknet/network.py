@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 
 from . import _native
-from .build import has
 from .cfg import NetworkConfig, parse_cfg
 from .detection import Detection
 from .images import as_bgr_image
@@ -33,14 +32,20 @@ def _read_names(names: Sequence[str] | PathLike | None, classes: int) -> list[st
     return names
 
 
-def _resolve_gpu(gpu: int | None) -> int:
+def resolve_gpu(gpu: int | None) -> int:
     """None: the first CUDA device when there is one, else the CPU. -1: the CPU."""
+    cuda_build = _native.native_facts()["cuda_compiled"]
+    devices = _native.cuda_devices() if cuda_build else []
+    if cuda_build and not devices:
+        # darknet 61c9d02e, built with GPU, allocates device buffers for every network it parses
+        raise RuntimeError("this pydarknet was built with CUDA, and darknet then needs a CUDA device "
+                           "even for CPU inference, but none is visible; use a CPU build "
+                           "(PYDARKNET_CUDA=OFF) on machines without a GPU")
     if gpu is None:
-        return 0 if has("cuda") else -1
+        return 0 if devices else -1
     if gpu < 0:
         return -1
-    devices = _native.cuda_devices()
-    if not _native.native_facts()["cuda_compiled"]:
+    if not cuda_build:
         raise ValueError(f"gpu={gpu} asked for, but this pydarknet was built without CUDA")
     if gpu >= len(devices):
         raise ValueError(f"gpu={gpu} asked for, but {len(devices)} CUDA device(s) are visible")
@@ -97,7 +102,7 @@ class Network:
         if self.weights_path is not None:
             check_weights(self.weights_path, self.config)
         self.names = _read_names(names, self.config.classes)
-        self.gpu = _resolve_gpu(gpu)
+        self.gpu = resolve_gpu(gpu)
         self._output_layers = list(self.config.output_layers)
         self._handle = self._load(batch)
 

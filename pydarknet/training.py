@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import _native
-from .build import has
+from .network import resolve_gpu
 from .cfg import NetworkConfig, parse_cfg
 from .errors import ConfigError
 from .weights import check_weights
@@ -144,12 +144,12 @@ def _check_classification_list(list_path: Path, labels: list[str]) -> int:
 # ------------------------------------------------------------------------ the loops
 
 def _resolve_gpus(gpus: list[int] | None) -> list[int]:
+    """None: the first GPU when there is one, else the CPU; [] the CPU; [0, 1]: those devices."""
     if gpus is None:
-        return [0] if has("cuda") else []
-    gpus = list(gpus)
-    if gpus and not has("cuda"):
-        raise ValueError(f"gpus={gpus} asked for, but CUDA is not available in this build/machine")
-    return gpus
+        first = resolve_gpu(None)
+        return [first] if first >= 0 else []
+    resolve_gpu(-1)           # a CUDA build without a device fails here, with the reason
+    return [resolve_gpu(g) for g in gpus]
 
 
 def _darknet_milestone(iteration: int) -> bool:

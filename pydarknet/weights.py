@@ -12,6 +12,7 @@ int32.  Connected-layer weights are stored transposed when ``major > 1000 or min
 """
 from __future__ import annotations
 
+import errno
 import math
 import os
 import struct
@@ -44,7 +45,7 @@ HEADER_BYTES = 20  # what save_weights writes: major=0, minor=2, revision=0, uin
 _VERSION = struct.Struct("<iii")
 _SCAN_CHUNK = 1 << 22  # floats per chunk when scanning for NaN/inf
 
-ConfigLike = Union[NetworkConfig, str, "os.PathLike[str]"]
+ConfigLike = Union[NetworkConfig, str, os.PathLike]
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ def _open_size(path: Path) -> int:
     try:
         return path.stat().st_size
     except FileNotFoundError:
-        raise FileNotFoundError(2, "darknet weights file not found", str(path)) from None
+        raise FileNotFoundError(errno.ENOENT, "darknet weights file not found", str(path)) from None
 
 
 def read_header(path: str | os.PathLike[str]) -> WeightsHeader:
@@ -156,18 +157,24 @@ def _coverage(path: Path, config: NetworkConfig, header: WeightsHeader, size: in
     if size == needed:
         return len(config.layers)
     cut = next(extent for extent in extents if extent.end > size)
-    at_boundary = cut.start == size
     covered = [extent for extent in extents if extent.end <= size]
-    if allow_partial and at_boundary and covered:
+    at_boundary = cut.start == size and bool(covered)
+    if allow_partial and at_boundary:
         return covered[-1].index + 1
-    reason = (f"truncated: {size} bytes, cfg needs {needed} "
-              f"({_describe(config.layers[cut.index])} would be cut)")
-    if at_boundary and covered and not allow_partial:
-        reason += (f"; the file ends cleanly after layer {covered[-1].index}: pass "
-                   "allow_partial=True for a pretrained backbone")
-    elif allow_partial and not covered:
+    raise WeightsError(path, _truncation_reason(config, size, needed, cut, covered, allow_partial))
+
+
+def _truncation_reason(config: NetworkConfig, size: int, needed: int, cut: LayerExtent,
+                       covered: list[LayerExtent], allow_partial: bool) -> str:
+    reason = f"truncated: {size} bytes, cfg needs {needed} "
+    missing = _describe(config.layers[cut.index])
+    if cut.start == size and covered:
+        return reason + (f"(it ends after layer {covered[-1].index}: {missing} and later are "
+                         "missing); pass allow_partial=True for a pretrained backbone")
+    reason += f"({missing} would be cut)"
+    if allow_partial and not covered:
         reason += "; it holds no complete layer"
-    raise WeightsError(path, reason)
+    return reason
 
 
 def _check_loadable(path: Path, config: NetworkConfig, covered: int) -> None:
