@@ -250,9 +250,13 @@ class LayerSpec:
     """One layer as darknet will build it.
 
     ``options`` holds the raw strings of the keys present in the file; ``values`` holds the
-    typed value darknet uses for *every* key it reads (defaults filled in).  ``params`` lists
-    ``(name, float count)`` in the exact order ``load_weights`` reads them for this layer
-    (empty for layers without weights, or with ``dontload=1``).
+    typed value darknet uses for *every* key it reads (defaults filled in; see :meth:`get`).
+    ``in_shape``/``out_shape`` are ``(c, h, w)``.  ``params`` lists ``(name, float count)``
+    in the exact order ``load_weights`` reads them for this layer (empty for layers without
+    weights, or with ``dontload=1``; ``numload``/``dontloadscales`` are applied).
+    ``flops`` counts 2 per multiply-add; ``sources`` are the layers a route/shortcut reads.
+    ``spatial`` is False when darknet passes only a flat vector (not w/h/c) to the next
+    layer: after softmax, cost and ``reorg extra=``, which never set their output shape.
     """
 
     index: int
@@ -311,7 +315,8 @@ class NetworkConfig:
 
     @property
     def effective_batch(self) -> int:
-        return self.batch // self.subdivisions * int(self.net["time_steps"])  # type: ignore[arg-type]
+        time_steps = int(self.net["time_steps"])  # type: ignore[arg-type]
+        return self.batch // self.subdivisions * time_steps
 
     @property
     def input_shape(self) -> Shape:
@@ -397,8 +402,8 @@ def _read_text(path: Path) -> str:
         line = text.count("\n", 0, bad.start()) + 1
         if char == "\r":
             reason = ("Windows line ending (carriage return): darknet keeps the '\\r' in "
-                      "section names and values (an activation 'leaky\\r' silently becomes "
-                      "relu); convert the file to Unix line endings")
+                      "section names and values ('[net]\\r' is not recognised, an activation "
+                      "'leaky\\r' silently becomes relu); convert the file to Unix line endings")
         else:
             reason = f"not a text cfg file: control character {char!r} (binary data?)"
         raise ConfigError(path, reason, line=line)
@@ -410,6 +415,11 @@ def _strip(line: str) -> str:
     return line.replace(" ", "").replace("\t", "")
 
 
+def _quote(text: str, limit: int = 60) -> str:
+    text = text.strip()
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
 def _tokenize(path: Path, text: str) -> list[_RawSection]:
     sections: list[_RawSection] = []
     for number, raw in enumerate(text.split("\n"), start=1):
@@ -419,16 +429,16 @@ def _tokenize(path: Path, text: str) -> list[_RawSection]:
         if line[0] == "[":
             match = _SECTION_RE.fullmatch(line)
             if not match:
-                raise ConfigError(path, f"malformed section header {raw.strip()!r}", line=number)
+                raise ConfigError(path, f"malformed section header {_quote(raw)}", line=number)
             sections.append(_RawSection(match.group(1), number))
             continue
         key, sep, value = line.partition("=")
         if not sep or not key or not value:
             raise ConfigError(
-                path, f"expected a [section] header or key=value, got {raw.strip()!r}", line=number
+                path, f"expected a [section] header or key=value, got {_quote(raw)}", line=number
             )
         if not sections:
-            raise ConfigError(path, f"'{key}={value}' comes before any [section]", line=number)
+            raise ConfigError(path, f"{_quote(raw)} comes before any [section]", line=number)
         sections[-1].entries.append(_Entry(key, value, number))
     return sections
 
@@ -447,7 +457,7 @@ class _BadValue(ValueError):
 
 def _to_int(text: str) -> int:
     if not _INT_RE.fullmatch(text):
-        raise _BadValue(f"must be an integer, got {text!r}{_comment_hint(text)}")
+        raise _BadValue(f"must be an integer, got {_quote(text)}{_comment_hint(text)}")
     value = int(text)
     if not -_INT_MAX - 1 <= value <= _INT_MAX:
         raise _BadValue(f"{text} does not fit in a C int")
@@ -456,7 +466,7 @@ def _to_int(text: str) -> int:
 
 def _to_float(text: str) -> float:
     if not _FLOAT_RE.fullmatch(text):
-        raise _BadValue(f"must be a number, got {text!r}{_comment_hint(text)}")
+        raise _BadValue(f"must be a number, got {_quote(text)}{_comment_hint(text)}")
     value = float(text)
     if value in (float("inf"), float("-inf")):
         raise _BadValue(f"{text} is out of range for a float")
@@ -467,12 +477,12 @@ def _to_list(text: str, convert: Callable[[str], Any]) -> tuple:
     items = text.split(",")
     if any(not item for item in items):
         raise _BadValue(
-            f"has an empty item in the comma list {text!r} (darknet would read it as 0)"
+            f"has an empty item in the comma list {_quote(text)} (darknet would read it as 0)"
         )
     try:
         return tuple(convert(item) for item in items)
     except _BadValue as exc:
-        raise _BadValue(f"list {text!r}: every item {exc}") from None
+        raise _BadValue(f"list {_quote(text)}: every item {exc}") from None
 
 
 def _comment_hint(text: str) -> str:
@@ -495,9 +505,8 @@ def _convert(opt: _Opt, text: str) -> Value:
     if opt.choices is not None and value not in opt.choices:
         close = difflib.get_close_matches(str(value), sorted(opt.choices), n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise _BadValue(
-            f"unknown value {value!r}{hint}; darknet accepts {', '.join(sorted(opt.choices))}"
-        )
+        accepted = ", ".join(sorted(opt.choices))
+        raise _BadValue(f"unknown value {_quote(str(value))}{hint}; darknet accepts {accepted}")
     _check_range(opt, value)
     return value
 
@@ -553,7 +562,7 @@ def _collect_keys(
                 raise ConfigError(
                     path,
                     f"{label}: duplicate key '{entry.key}' (line {lines[entry.key]}: "
-                    f"{raw[entry.key]!r}, line {entry.line}: {entry.value!r})",
+                    f"{_quote(raw[entry.key])}, line {entry.line}: {_quote(entry.value)})",
                     line=entry.line,
                 )
             warnings.warn(
@@ -840,12 +849,15 @@ def _check_anchors(ctx: _Ctx, total: int) -> None:
 
 
 def _check_detector_input(ctx: _Ctx, per_cell: int, formula: str) -> Shape:
+    """make_yolo_layer/make_region_layer assert outputs == inputs (compiled out)."""
     inp = ctx.image()
     if inp.c != per_cell:
-        ctx.fail(
-            f"the layer before must output {formula} = {per_cell} channels, got {inp.c} "
-            f"(set filters={per_cell} in layer #{ctx.index - 1})"
-        )
+        before = ctx.previous[-1] if ctx.previous else None
+        hint = ""
+        if before is not None and before.type == "convolutional":
+            hint = f" (set filters={per_cell} in layer #{before.index})"
+        ctx.fail(f"the layer before must output {formula} = {per_cell} channels, got {inp.c}"
+                 + hint)
     return inp
 
 
@@ -857,7 +869,7 @@ def _build_yolo(ctx: _Ctx) -> _Built:
         if not 0 <= index < total:
             ctx.fail(f"mask index {index} is out of range: num={total} anchors", "mask")
     _check_anchors(ctx, total)
-    _check_file(ctx, "map")
+    _referenced_file(ctx, "map")
     per_cell = len(mask) * (classes + 4 + 1)
     inp = _check_detector_input(ctx, per_cell, f"len(mask)*(classes+5) = {len(mask)}*{classes + 5}")
     return _Built(inp)
@@ -869,7 +881,7 @@ def _build_region(ctx: _Ctx) -> _Built:
     nodes = _check_tree(ctx)
     if nodes is not None and nodes > classes:
         ctx.fail(f"tree has {nodes} nodes but classes={classes}", "tree")
-    _check_file(ctx, "map")
+    _referenced_file(ctx, "map")
     per_cell = num * (classes + coords + 1)
     formula = f"num*(classes+coords+1) = {num}*{classes + coords + 1}"
     return _Built(_check_detector_input(ctx, per_cell, formula))
@@ -963,6 +975,7 @@ assert set(_BUILDERS) == SUPPORTED_LAYER_TYPES == set(_LAYER_OPTIONS)
 
 
 def _referenced_file(ctx: _Ctx, key: str) -> Path | None:
+    """A tree=/map= file: darknet exits (map) or crashes (tree) when it cannot open it."""
     name = ctx[key]
     if name is None:
         return None
@@ -973,10 +986,6 @@ def _referenced_file(ctx: _Ctx, key: str) -> Path | None:
             f"directory ({ctx.cwd}) and exits if it is missing", key
         )
     return target
-
-
-def _check_file(ctx: _Ctx, key: str) -> None:
-    _referenced_file(ctx, key)
 
 
 def _check_tree(ctx: _Ctx) -> int | None:

@@ -248,7 +248,9 @@ def _locate(config: NetworkConfig, header_bytes: int, offset: int) -> tuple[Laye
     raise AssertionError("offset outside the layout")
 
 
-def _iter_params(config: NetworkConfig, header_bytes: int) -> Iterator[tuple[LayerSpec, str, int, int]]:
+def _iter_params(config: NetworkConfig, header_bytes: int
+                 ) -> Iterator[tuple[LayerSpec, str, int, int]]:
+    """(layer, parameter name, byte offset, float count) in file order."""
     offset = header_bytes
     for spec in config.layers:
         for name, count in spec.params:
