@@ -45,12 +45,23 @@ int pdn_openmp_threads(void)
 #endif
 }
 
+/* omp_set_num_threads() only affects the calling thread, and networks run on whichever Python
+ * thread calls them: remember the wish and apply it at the start of every guarded call. */
+static int pdn_wanted_threads = 0;
+
 void pdn_openmp_set_threads(int n)
 {
+    pdn_wanted_threads = n > 0 ? n : 0;
 #ifdef _OPENMP
-    omp_set_num_threads(n);
-#else
-    (void)n;
+    if (n > 0) omp_set_num_threads(n);
+#endif
+}
+
+void pdn_apply_threads(void)
+{
+#ifdef _OPENMP
+    if (pdn_wanted_threads > 0 && omp_get_max_threads() != pdn_wanted_threads)
+        omp_set_num_threads(pdn_wanted_threads);
 #endif
 }
 

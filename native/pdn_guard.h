@@ -20,6 +20,7 @@ extern __thread pdn_guard *pdn_active_guard;
         guard_.exit_status = 0;                             \
         guard_.previous = pdn_active_guard;                 \
         pdn_clear_message();                                \
+        pdn_apply_threads();                                \
         int status_ = setjmp(guard_.env);                   \
         if (status_ == 0) {                                 \
             pdn_active_guard = &guard_;                     \

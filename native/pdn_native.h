@@ -33,6 +33,7 @@ const char *pdn_blas_config(void);
 void pdn_blas_set_threads(int n);
 int pdn_openmp_threads(void);
 void pdn_openmp_set_threads(int n);
+void pdn_apply_threads(void);         /* called by guarded calls that run darknet's loops */
 int pdn_cuda_compiled(void);
 int pdn_cudnn_compiled(void);
 int pdn_cuda_device_count(void);          /* 0 when not compiled with CUDA or no device/driver */

@@ -177,3 +177,23 @@ def test_gpu_matches_cpu(yolov3_tiny, street_image):
             np.testing.assert_allclose(a, b, atol=1e-3)
         dc, dg = cpu.detect(street_image, thresh=0.6), gpu.detect(street_image, thresh=0.6)
         assert [d.class_id for d in dc] == [d.class_id for d in dg]
+
+
+def test_set_threads_reaches_networks_run_from_other_threads(tiny_yolo):
+    from pydarknet import _native
+    before = _native.native_facts()["openmp_threads"]
+    seen = []
+
+    def run():
+        with pydarknet.Network(*tiny_yolo) as net:
+            net.forward(np.zeros((1, 3, 64, 64), np.float32))
+        seen.append(_native.native_facts()["openmp_threads"])
+
+    try:
+        pydarknet.set_threads(1)
+        worker = threading.Thread(target=run)
+        worker.start()
+        worker.join()
+        assert seen == [1]
+    finally:
+        pydarknet.set_threads(before)
