@@ -1,6 +1,7 @@
 /* darknet calls that may end in exit()/assert(), each run under a guard (see pdn_guard.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <math.h>
 
 #include "pdn_guard.h"
 
@@ -147,6 +148,30 @@ int pdn_pull_layer_output(network *net, int layer_index)
     (void)net; (void)layer_index;
     return PDN_OK;
 #endif
+}
+
+int pdn_fuse_batchnorm(network *net)
+{
+    /* Inference only: fold each convolution's batch-norm (darknet: (x - mean) / (sqrt(var) +
+     * .000001f) * scale + bias) into its weights and bias, so the forward pass skips the
+     * normalise/scale/copy passes over every output. The layer then adds its bias as a plain
+     * convolution does. Layers of GPU networks and binary/xnor layers are left alone. */
+    int fused = 0;
+    if (net->gpu_index >= 0) return 0;
+    for (int i = 0; i < net->n; ++i) {
+        layer *l = &net->layers[i];
+        if (l->type != CONVOLUTIONAL || !l->batch_normalize || l->binary || l->xnor) continue;
+        size_t per_filter = (size_t)(l->c / l->groups) * l->size * l->size;
+        for (int f = 0; f < l->n; ++f) {
+            float k = l->scales[f] / (sqrt(l->rolling_variance[f]) + .000001f);
+            float *w = l->weights + (size_t)f * per_filter;
+            for (size_t j = 0; j < per_filter; ++j) w[j] *= k;
+            l->biases[f] -= l->rolling_mean[f] * k;
+        }
+        l->batch_normalize = 0;
+        ++fused;
+    }
+    return fused;
 }
 
 void pdn_free_network(network *net)

@@ -153,6 +153,7 @@ cdef extern from "pdn_native.h" nogil:
     int pdn_get_paths(const char *list_file, list **out)
     int pdn_get_labels(const char *labels_file, char ***out, int *count)
     int pdn_pull_layer_output(network *net, int layer_index)
+    int pdn_fuse_batchnorm(network *net)
     void pdn_free_network(network *net)
 
     void pdn_bgr_u8_to_image(const unsigned char *src, int h, int w, long row_stride, long px_stride, image dst)

@@ -108,9 +108,11 @@ cdef class NetworkHandle:
     cdef object lock
     cdef object _input           # float32 buffer of batch * inputs, reused by every forward pass
     cdef readonly int gpu
+    cdef readonly int fused_layers   # convolutions whose batch-norm was folded into the weights
 
     def __cinit__(self):
         self.net = NULL
+        self.fused_layers = 0
 
     def __init__(self, str cfg_path, weights_path, int batch=0, int gpu=-1, bint clear=False):
         """Parse ``cfg_path`` (already validated) and load ``weights_path`` (or None)."""
@@ -263,12 +265,21 @@ cdef class NetworkHandle:
                 dn.free_detections(dets, n)
         return found
 
+    def fuse_batchnorm(self):
+        """Fold batch-norm into the convolutions (CPU inference). Returns the number of layers."""
+        with self.lock:
+            self.fused_layers += dn.pdn_fuse_batchnorm(self._require())
+        return self.fused_layers
+
     def save_weights(self, str path):
         cdef bytes path_b = path.encode()
         cdef const char *path_c = path_b
         cdef int status
         with self.lock:
             net = self._require()
+            if self.fused_layers:
+                raise ValueError("this network's batch-norm was folded into its weights for inference; "
+                                 "load it with fuse_batchnorm=False to save weights in the cfg's layout")
             with nogil:
                 status = dn.pdn_save_weights(self.net, path_c)
             _check(status, f"saving weights to {path}")

@@ -87,13 +87,17 @@ class Network:
     - ``gpu``: None picks the first CUDA device when the build and machine have one, else the CPU;
       -1 forces the CPU; n >= 0 asks for device n.
     - ``names``: class names (a list, or a ``.names`` file); default "0", "1", ...
+    - ``fuse_batchnorm``: fold each convolution's batch-norm into its weights at load time (CPU;
+      same results within float rounding, fewer passes over memory). save_weights() then refuses,
+      since the folded weights no longer fit the cfg's layout.
 
     One Network may be shared between threads: calls are serialised by a lock per network, and
     the GIL is released during the forward pass so other networks (and Python) keep running.
     """
 
     def __init__(self, cfg: PathLike, weights: PathLike | None = None, *, batch: int = 1,
-                 gpu: int | None = None, names: Sequence[str] | PathLike | None = None):
+                 gpu: int | None = None, names: Sequence[str] | PathLike | None = None,
+                 fuse_batchnorm: bool = True):
         if not isinstance(batch, int) or batch < 1:
             raise ValueError(f"batch must be a positive int, got {batch!r}")
         self.config: NetworkConfig = parse_cfg(cfg)
@@ -105,6 +109,8 @@ class Network:
         self.gpu = resolve_gpu(gpu)
         self._output_layers = list(self.config.output_layers)
         self._handle = self._load(batch)
+        if fuse_batchnorm and weights is not None:
+            self._handle.fuse_batchnorm()
 
     def _load(self, batch: int) -> _native.NetworkHandle:
         weights = os.fspath(self.weights_path) if self.weights_path else None
@@ -221,7 +227,7 @@ class Network:
         return self._handle.forward(np.ascontiguousarray(x), indices)
 
     def save_weights(self, path: PathLike) -> Path:
-        """Write the network's current weights in darknet's format."""
+        """Write the network's weights in darknet's format (needs ``fuse_batchnorm=False``)."""
         self._handle.save_weights(os.fspath(path))
         return Path(path)
 

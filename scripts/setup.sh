@@ -28,4 +28,5 @@ python=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip
 echo "setup: pip install .[$extras] (builds the darknet extension)"
 .venv/bin/python -m pip install -q ".[$extras]"
-.venv/bin/python -c "import pydarknet, json; i = pydarknet.build_info(); print('setup: pydarknet built from', i['darknet_origin'], i['darknet_commit'][:8], '| BLAS', i['blas'], '| OpenMP', i['openmp'], '| CUDA', i['cuda'])"
+# (from outside the source tree, so the installed package is the one imported)
+(cd "${TMPDIR:-/tmp}" && "$OLDPWD/.venv/bin/python" -c "import pydarknet; i = pydarknet.build_info(); print('setup: pydarknet built from', i['darknet_origin'], i['darknet_commit'][:8], '| BLAS', i['blas'], '| OpenMP', i['openmp'], '| CUDA', i['cuda'])")

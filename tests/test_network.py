@@ -156,14 +156,27 @@ def test_close_and_context_manager(tiny_yolo, street_image):
 
 def test_save_weights_round_trip(tiny_yolo, tmp_path, street_image):
     cfg, weights = tiny_yolo
-    with pydarknet.Network(cfg, weights) as net:
+    with pydarknet.Network(cfg, weights, fuse_batchnorm=False) as net:
         out = net.save_weights(tmp_path / "copy.weights")
         x = pydarknet.letterbox(street_image, 64, 64)
         (before,) = net.forward(x)
     pydarknet.check_weights(out, pydarknet.parse_cfg(cfg))
-    with pydarknet.Network(cfg, out) as again:
+    with pydarknet.Network(cfg, out, fuse_batchnorm=False) as again:
         (after,) = again.forward(x)
     np.testing.assert_array_equal(before, after)
+
+
+def test_folded_batchnorm_gives_the_same_outputs(yolov3_tiny, street_image, tmp_path):
+    cfg, weights = yolov3_tiny
+    x = pydarknet.letterbox(street_image, 416, 416)
+    with pydarknet.Network(cfg, weights, fuse_batchnorm=False) as plain, \
+            pydarknet.Network(cfg, weights) as fused:
+        assert fused._handle.fused_layers == 11 and plain._handle.fused_layers == 0
+        for a, b in zip(plain.forward(x), fused.forward(x)):
+            np.testing.assert_allclose(a, b, atol=1e-4)
+            assert not np.array_equal(a, b)      # the folding really happened
+        with pytest.raises(ValueError, match="folded"):
+            fused.save_weights(tmp_path / "x.weights")
 
 
 @pytest.mark.gpu
