@@ -18,7 +18,7 @@ fi
 
 echo "== building the CUDA variant (sm_90 + PTX)"
 rm -rf "$work/dist"
-PYDARKNET_NVIDIA_ROOT="$PWD/$nv/nvidia/cu13" $py -m pip wheel --no-build-isolation --no-deps -q \
+PYDARKNET_NVIDIA_ROOT="$PWD/$nv/nvidia/cu13" $py -m pip wheel --no-deps -q \
     -C build-dir="$work/build" -C cmake.define.PYDARKNET_CUDA=ON -w "$work/dist" .
 wheel=$(ls "$work/dist"/*.whl)
 rm -rf "$work/site"
