@@ -8,7 +8,15 @@
 Inputs are checked in Python before darknet sees them (darknet ends the process on a bad file):
 FileNotFoundError, ConfigError, WeightsError. What darknet still rejects becomes DarknetError.
 """
-from ._libraries import preload as _preload
+import os as _os
+
+# darknet's OpenMP loops alternate with OpenBLAS's own threads. With OpenMP's default busy-waiting,
+# idle OpenMP threads spin into the next gemm and the two fight over the cores (measured: 2 threads
+# slower than 1). Passive waiting must be chosen before libgomp loads; an explicit setting wins.
+_os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+_os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+
+from ._libraries import preload as _preload  # noqa: E402
 
 _preload()
 

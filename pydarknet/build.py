@@ -21,6 +21,7 @@ def build_info() -> dict[str, Any]:
         "blas_config": facts["blas_config"] or None,
         "openmp": _build_info.OPENMP,
         "openmp_threads": facts["openmp_threads"],
+        "fast_cpu": _build_info.FAST_CPU,
         "cuda": facts["cuda_compiled"],
         "cuda_version": _build_info.CUDA_VERSION or None,
         "cuda_architectures": _build_info.CUDA_ARCHITECTURES or None,
