@@ -1,6 +1,7 @@
 """Benchmark fixtures: darknet's stock cfgs with seeded random weights (same file for both engines)."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +21,16 @@ def cfg_dir() -> Path:
     return path
 
 
-def model_files(cfg_dir: Path, name: str) -> tuple[Path, Path]:
-    cfg = cfg_dir / f"{name}.cfg"
+def model_files(cfg_dir: Path, name: str, size: int = 416) -> tuple[Path, Path]:
+    """darknet's stock cfg at ``size`` x ``size`` (yolov3.cfg ships at 608), random weights."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    text = re.sub(r"(?m)^(width|height)=\d+", lambda m: f"{m.group(1)}={size}",
+                  (cfg_dir / f"{name}.cfg").read_text())
+    cfg = CACHE / f"{name}-{size}.cfg"
+    if not cfg.is_file() or cfg.read_text() != text:
+        cfg.write_text(text)
     weights = CACHE / f"{name}-seed1.weights"
     if not weights.is_file():
-        CACHE.mkdir(parents=True, exist_ok=True)
         write_random_weights(cfg, weights, seed=1)
     return cfg, weights
 

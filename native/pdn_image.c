@@ -1,4 +1,5 @@
-/* NumPy BGR uint8 pixels -> darknet image, and darknet's letterbox. Never exits. */
+/* NumPy BGR uint8 pixels -> darknet's letterboxed network input. Never exits. */
+#include <stdlib.h>
 #include <string.h>
 #include "pdn_native.h"
 
@@ -19,13 +20,102 @@ void pdn_bgr_u8_to_image(const unsigned char *src, int h, int w, long row_stride
     }
 }
 
-/* Letterbox exactly as darknet's letterbox_image does and copy the result into dst
- * (net_w * net_h * src.c floats). Returns 0, or -1 when an allocation failed. */
+/* Reference path: darknet's own letterbox_image() on a converted copy (used by the tests). */
 int pdn_letterbox_into(image src, int net_w, int net_h, float *dst)
 {
     image boxed = letterbox_image(src, net_w, net_h);
     if (!boxed.data) return -1;
     memcpy(dst, boxed.data, sizeof(float) * (size_t)net_w * net_h * src.c);
     free_image(boxed);
+    return 0;
+}
+
+/* The size darknet's letterbox_image() scales an image to inside net_w x net_h. */
+static void letterbox_size(int w, int h, int net_w, int net_h, int *new_w, int *new_h)
+{
+    if (((float)net_w / w) < ((float)net_h / h)) {
+        *new_w = net_w;
+        *new_h = (h * net_w) / w;
+    } else {
+        *new_h = net_h;
+        *new_w = (w * net_h) / h;
+    }
+}
+
+/* darknet's letterbox straight from BGR uint8, with the same float operations in the same order
+ * as letterbox_image() -> resize_image() -> embed_image() (so the result is bit-identical), but
+ * computing only the source rows the vertical pass reads, and without per-pixel bounds checks.
+ * Where darknet's resize divides by zero (an output 1 pixel high or wide), we take the first
+ * source row/column instead of crashing. Returns 0, or -1 when out of memory. */
+int pdn_letterbox_bgr_u8(const unsigned char *src, int h, int w, long row_stride, long px_stride,
+                         int net_w, int net_h, float *dst)
+{
+    const float scale = 1.0f / 255.0f;
+    int new_w, new_h;
+    letterbox_size(w, h, net_w, net_h, &new_w, &new_h);
+    const size_t plane = (size_t)net_w * net_h;
+    for (size_t i = 0; i < 3 * plane; ++i) dst[i] = .5f;
+    if (new_w <= 0 || new_h <= 0) return 0;
+
+    int *ix = malloc(sizeof(int) * new_w);
+    float *dx = malloc(sizeof(float) * new_w);
+    float *row0 = malloc(sizeof(float) * new_w * 3);   /* horizontally resized source row iy */
+    float *row1 = malloc(sizeof(float) * new_w * 3);   /* ... and row iy + 1 */
+    if (!ix || !dx || !row0 || !row1) {
+        free(ix); free(dx); free(row0); free(row1);
+        return -1;
+    }
+    float w_scale = new_w > 1 ? (float)(w - 1) / (new_w - 1) : 0.f;
+    float h_scale = new_h > 1 ? (float)(h - 1) / (new_h - 1) : 0.f;
+    for (int c = 0; c < new_w; ++c) {
+        if (c == new_w - 1 || w == 1) { ix[c] = w - 1; dx[c] = -1.f; continue; }   /* last column */
+        float sx = c * w_scale;
+        ix[c] = (int)sx;
+        dx[c] = sx - ix[c];
+    }
+    const int off_x = (net_w - new_w) / 2, off_y = (net_h - new_h) / 2;
+    int have0 = -1, have1 = -1;
+
+    for (int r = 0; r < new_h; ++r) {
+        float sy = r * h_scale;
+        int iy = (int)sy;
+        float dy = sy - iy;
+        int last = (r == new_h - 1 || h == 1);
+        int need[2] = {iy, last ? -1 : iy + 1};
+        for (int k = 0; k < 2; ++k) {
+            int y = need[k];
+            if (y < 0 || y == (k ? have1 : have0)) continue;
+            float *out = k ? row1 : row0;
+            if (y == (k ? have0 : have1)) {       /* reuse the row computed for the other slot */
+                memcpy(out, k ? row0 : row1, sizeof(float) * new_w * 3);
+            } else {
+                const unsigned char *line = src + (size_t)y * row_stride;
+                for (int ch = 0; ch < 3; ++ch) {
+                    int byte = 2 - ch;            /* darknet channel 0 is red: BGR byte 2 */
+                    float *o = out + (size_t)ch * new_w;
+                    for (int c = 0; c < new_w; ++c) {
+                        float a = line[(size_t)ix[c] * px_stride + byte] * scale;
+                        if (dx[c] < 0) { o[c] = a; continue; }
+                        float b = line[(size_t)(ix[c] + 1) * px_stride + byte] * scale;
+                        o[c] = (1 - dx[c]) * a + dx[c] * b;
+                    }
+                }
+            }
+            if (k) have1 = y; else have0 = y;
+        }
+        for (int ch = 0; ch < 3; ++ch) {
+            float *o = dst + ch * plane + (size_t)(off_y + r) * net_w + off_x;
+            const float *a = row0 + (size_t)ch * new_w, *b = row1 + (size_t)ch * new_w;
+            if (last) {
+                for (int c = 0; c < new_w; ++c) o[c] = (1 - dy) * a[c];
+            } else {
+                for (int c = 0; c < new_w; ++c) {
+                    float v = (1 - dy) * a[c];
+                    o[c] = v + dy * b[c];
+                }
+            }
+        }
+    }
+    free(ix); free(dx); free(row0); free(row1);
     return 0;
 }

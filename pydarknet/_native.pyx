@@ -65,21 +65,11 @@ def set_threads(int n):
 
 cdef int _image_into_input(const unsigned char[:, :, :] pixels, int net_w, int net_h,
                            float *dst) except -1 nogil:
-    """BGR uint8 HxWx3 pixels -> darknet letterbox, written to dst (3*net_h*net_w floats)."""
-    cdef int h = pixels.shape[0], w = pixels.shape[1]
-    cdef dn.image im = dn.make_image(w, h, 3)
-    cdef int rc
-    if im.data == NULL:
+    """BGR uint8 HxWx3 pixels -> darknet's letterbox, written to dst (3*net_h*net_w floats)."""
+    if dn.pdn_letterbox_bgr_u8(&pixels[0, 0, 0], pixels.shape[0], pixels.shape[1], pixels.strides[0],
+                               pixels.strides[1], net_w, net_h, dst) != 0:
         with gil:
-            raise MemoryError("no memory for a %dx%d image" % (w, h))
-    try:
-        dn.pdn_bgr_u8_to_image(&pixels[0, 0, 0], h, w, pixels.strides[0], pixels.strides[1], im)
-        rc = dn.pdn_letterbox_into(im, net_w, net_h, dst)
-    finally:
-        dn.free_image(im)
-    if rc != 0:
-        with gil:
-            raise MemoryError("no memory to letterbox a %dx%d image" % (w, h))
+            raise MemoryError("no memory to letterbox a %dx%d image" % (pixels.shape[1], pixels.shape[0]))
     return 0
 
 
@@ -89,6 +79,25 @@ def letterbox(const unsigned char[:, :, :] pixels, int net_w, int net_h):
     cdef float[:, :, ::1] view = out
     with nogil:
         _image_into_input(pixels, net_w, net_h, &view[0, 0, 0])
+    return out
+
+
+def letterbox_reference(const unsigned char[:, :, :] pixels, int net_w, int net_h):
+    """The same through darknet's own letterbox_image() (slower; for tests)."""
+    cdef int h = pixels.shape[0], w = pixels.shape[1], rc
+    out = np.empty((3, net_h, net_w), dtype=np.float32)
+    cdef float[:, :, ::1] view = out
+    cdef dn.image im = dn.make_image(w, h, 3)
+    if im.data == NULL:
+        raise MemoryError()
+    try:
+        with nogil:
+            dn.pdn_bgr_u8_to_image(&pixels[0, 0, 0], h, w, pixels.strides[0], pixels.strides[1], im)
+            rc = dn.pdn_letterbox_into(im, net_w, net_h, &view[0, 0, 0])
+    finally:
+        dn.free_image(im)
+    if rc != 0:
+        raise MemoryError()
     return out
 
 

@@ -210,3 +210,26 @@ def test_set_threads_reaches_networks_run_from_other_threads(tiny_yolo):
         assert seen == [1]
     finally:
         pydarknet.set_threads(before)
+
+
+@pytest.mark.parametrize("h,w,net_w,net_h", [
+    (720, 1280, 416, 416), (480, 640, 416, 416), (1, 1, 416, 416), (5, 3, 416, 416),
+    (416, 416, 416, 416), (1000, 3, 416, 416), (7, 1000, 416, 416), (300, 301, 320, 192),
+    (37, 91, 67, 45), (2, 2, 8, 8),
+])
+def test_fast_letterbox_is_bit_identical_to_darknets(h, w, net_w, net_h):
+    from pydarknet import _native
+    image = np.random.default_rng(h * w).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    np.testing.assert_array_equal(pydarknet.letterbox(image, net_w, net_h),
+                                  _native.letterbox_reference(image, net_w, net_h))
+
+
+def test_letterbox_to_a_single_row_does_not_read_outside_the_image():
+    """3x1000 into 416x416 scales to 416x1: darknet's resize divides by zero there and reads
+    outside its buffer; ours uses the first row."""
+    image = np.zeros((3, 1000, 3), np.uint8)
+    image[0] = 255
+    out = pydarknet.letterbox(image, 416, 416)
+    row = (416 - 1) // 2
+    np.testing.assert_allclose(out[:, row, :], 1.0)
+    np.testing.assert_allclose(np.delete(out, row, axis=1), 0.5)
