@@ -382,7 +382,7 @@ def train(*, str kind, str cfg_path, weights_path, str train_list, labels_file, 
     cdef float loss = 0
     cdef int status, ngpus = len(gpus) if gpus else 1, i, imgs, count = 0, dim, lo, hi
     cdef double avg_loss = -1
-    import os, time
+    import os, random, time
 
     dn.srand(seed)
     for i in range(ngpus):
@@ -434,6 +434,9 @@ def train(*, str kind, str cfg_path, weights_path, str train_list, labels_file, 
         written.append(path)
 
     base_w, base_h = net.w, net.h
+    # the sizes come from a seeded generator of their own: darknet's rand() is shared with the
+    # loader threads, so its sequence here would depend on thread timing
+    scales = random.Random(seed)
     started = time.perf_counter()
     loader.start()
     iteration = int(dn.get_current_batch(net))
@@ -441,19 +444,20 @@ def train(*, str kind, str cfg_path, weights_path, str train_list, labels_file, 
     try:
         while dn.get_current_batch(net) < <size_t>net.max_batches:
             if random_resize and count % resize_every == 0:
-                # darknet's multi-scale training, generalised from its fixed 320..608 (for 416)
-                # to the same proportions of this network's own size
+                # darknet's multi-scale training (320..608 for a 416 network, the last 200
+                # iterations at the largest), generalised to this network's own size and aspect
                 lo = max(1, (base_w * 10 // 13) // 32)
                 hi = max(lo, (base_w * 19 // 13) // 32)
-                dim = (dn.rand() % (hi - lo + 1) + lo) * 32
+                dim = scales.randint(lo, hi) * 32
                 if dn.get_current_batch(net) + 200 > <size_t>net.max_batches:
                     dim = hi * 32
+                dim_h = max(32, int(round(dim * base_h / base_w / 32)) * 32)
                 loader.stop()
                 loader.args.w = dim
-                loader.args.h = dim
+                loader.args.h = dim_h
                 loader.args.size = dim
                 for hh in handles:
-                    _check(dn.pdn_resize((<NetworkHandle>hh).net, dim, dim), "resizing the network")
+                    _check(dn.pdn_resize((<NetworkHandle>hh).net, dim, dim_h), "resizing the network")
                 loader.start()
             count += 1
             t0 = time.perf_counter()
@@ -479,7 +483,8 @@ def train(*, str kind, str cfg_path, weights_path, str train_list, labels_file, 
                           "loss": float(loss), "avg_loss": float(avg_loss),
                           "learning_rate": float(dn.get_current_rate(net)),
                           "images_per_second": imgs / seconds if seconds > 0 else float("inf"),
-                          "seconds": seconds, "images": iteration * imgs})
+                          "seconds": seconds, "images": iteration * imgs,
+                          "input_size": (int(net.w), int(net.h))})
             PyErr_CheckSignals()
         final_path = os.path.join(backup_dir, f"{base_name}_final.weights")
         save(final_path)

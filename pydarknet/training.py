@@ -36,6 +36,7 @@ class TrainingProgress:
     images_per_second: float
     seconds: float
     images: int
+    input_size: tuple[int, int]    # (width, height) this iteration trained at (multi-scale)
 
 
 @dataclass(frozen=True, slots=True)

@@ -65,6 +65,23 @@ def test_stop_training_from_the_callback(squares, tmp_path):
     assert read_header(result.backup).seen == 3 * 8
 
 
+@pytest.mark.slow
+def test_multi_scale_training_resizes_and_returns_to_the_cfg_size(squares, tmp_path):
+    """random=1 in [yolo]: darknet's multi-scale loop, here between 32 and 64 pixels, ending
+    (about the last 200 iterations) at the largest size; the weights still load at the cfg's size."""
+    cfg = tmp_path / "multiscale.cfg"
+    cfg.write_text((ASSETS / "tiny-yolo-64.cfg").read_text().replace("random=0", "random=1"))
+    sizes = []
+    result = pydarknet.train_detector(squares, cfg, max_batches=215, backup_dir=tmp_path,
+                                      progress=lambda p: sizes.append(p.input_size), seed=2)
+    # resizes happen every 10 iterations; from the first one within 200 of the end (before
+    # iteration 21 here) darknet's rule keeps the largest size
+    assert set(sizes[:20]) == {(32, 32)}       # the sizes are seeded: seed 2 draws 32 twice
+    assert set(sizes[20:]) == {(64, 64)}
+    with pydarknet.Network(cfg, result.weights) as net:
+        assert net.input_shape == (1, 3, 64, 64)
+
+
 def _classifier_dataset(root):
     import cv2
     (root / "img").mkdir(parents=True)
