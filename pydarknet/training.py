@@ -9,6 +9,7 @@ StopTraining from the callback saves ``<backup>/<cfg name>.backup``; calling aga
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +18,7 @@ from . import _native
 from .network import resolve_gpu
 from .cfg import NetworkConfig, parse_cfg
 from .errors import ConfigError
-from .weights import check_weights
+from .weights import check_weights, read_header
 
 PathLike = str | os.PathLike[str]
 
@@ -182,28 +183,30 @@ def _run(kind: str, data: PathLike, cfg: PathLike, weights: PathLike | None, *, 
     if backup_every < 1:
         raise ValueError(f"backup_every must be >= 1, got {backup_every}")
 
-    def report(values: dict) -> None:
-        if progress is not None:
-            progress(TrainingProgress(**values))
+    devices = _resolve_gpus(gpus)
+    last: list[TrainingProgress] = []
 
-    stopped = False
+    def report(values: dict) -> None:
+        last[:] = [TrainingProgress(**values)]
+        if progress is not None:
+            progress(last[0])
+
+    started = time.perf_counter()
     try:
         out = _native.train(
             kind=kind, cfg_path=os.fspath(cfg), weights_path=os.fspath(weights) if weights else None,
             train_list=os.fspath(train_list), labels_file=os.fspath(labels_file) if labels_file else None,
-            classes=classes, gpus=_resolve_gpus(gpus), backup_dir=os.fspath(backup), base_name=base,
+            classes=classes, gpus=devices, backup_dir=os.fspath(backup), base_name=base,
             max_batches=max_batches or 0, seed=seed, clear=clear, progress=report,
             backup_every=backup_every, threads=threads, milestone=_darknet_milestone)
     except StopTraining:
-        stopped = True
-        out = None
-    if out is None:
-        from .weights import read_header
-        header = read_header(backup_path)
-        config_images = config.batch * config.subdivisions * max(1, len(_resolve_gpus(gpus)))
-        return TrainingResult(iteration=header.seen // config_images, loss=float("nan"),
-                              avg_loss=float("nan"), weights=None, backup=backup_path, stopped=stopped,
-                              seconds=float("nan"), resumed_from=resumed_from)
+        # the loop saved the backup after the last completed iteration, which `last` describes
+        images_per_iteration = config.effective_batch * config.subdivisions * max(1, len(devices))
+        iteration = read_header(backup_path).seen // images_per_iteration
+        return TrainingResult(iteration=iteration, loss=last[0].loss if last else float("nan"),
+                              avg_loss=last[0].avg_loss if last else float("nan"), weights=None,
+                              backup=backup_path, stopped=True, seconds=time.perf_counter() - started,
+                              resumed_from=resumed_from)
     return TrainingResult(iteration=out["iteration"], loss=out["loss"], avg_loss=out["avg_loss"],
                           weights=Path(out["weights"]), backup=backup_path, stopped=False,
                           seconds=out["seconds"], resumed_from=resumed_from)
