@@ -488,6 +488,7 @@ def train(*, str kind, str cfg_path, weights_path, str train_list, labels_file, 
             PyErr_CheckSignals()
         final_path = os.path.join(backup_dir, f"{base_name}_final.weights")
         save(final_path)
+        save(backup_path)      # so that a later call with a larger max_batches resumes from here
     except BaseException:
         loader.stop()
         if consistent and not h.closed:

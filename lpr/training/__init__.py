@@ -1,0 +1,1 @@
+"""Training lpr's models with darknet's own loop (through pydarknet), resumable, with progress."""
