@@ -116,18 +116,12 @@ int pdn_resize(network *net, int w, int h)
     });
 }
 
-int pdn_get_paths(const char *list_file, list **out)
-{
-    *out = NULL;
-    PDN_GUARDED({ *out = get_paths((char *)list_file); });
-}
-
-int pdn_get_labels(const char *labels_file, char ***out, int *count)
+int pdn_read_lines(const char *path, char ***out, int *count)
 {
     *out = NULL;
     *count = 0;
     PDN_GUARDED({
-        list *plist = get_paths((char *)labels_file);
+        list *plist = get_paths((char *)path);
         *count = plist->size;
         *out = (char **)list_to_array(plist);
         free_list(plist);

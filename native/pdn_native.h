@@ -49,8 +49,7 @@ int pdn_save_weights(network *net, const char *path);
 int pdn_train(network *net, data d, float *loss);
 int pdn_train_multi(network **nets, int n, data d, float *loss);
 int pdn_resize(network *net, int w, int h);
-int pdn_get_paths(const char *list_file, list **out);
-int pdn_get_labels(const char *labels_file, char ***out, int *count);
+int pdn_read_lines(const char *path, char ***out, int *count);   /* darknet's get_paths() */
 int pdn_pull_layer_output(network *net, int layer_index);
 int pdn_fuse_batchnorm(network *net);   /* inference only; returns the layers fused */
 void pdn_free_network(network *net);

@@ -31,12 +31,13 @@ from .training import (StopTraining, TrainingProgress, TrainingResult,  # noqa: 
 from .weights import check_weights, read_weights, write_random_weights  # noqa: E402
 
 set_verbose = _native.set_verbose
+get_verbose = _native.get_verbose
 set_threads = _native.set_threads
 
 __version__ = "0.1.0"
 __all__ = [
     "ConfigError", "DarknetError", "Detection", "Network", "NetworkConfig", "StopTraining",
     "TrainingProgress", "TrainingResult", "WeightsError", "build_info", "check_weights", "has",
-    "letterbox", "parse_cfg", "read_weights", "set_threads", "set_verbose", "train_classifier",
+    "get_verbose", "letterbox", "parse_cfg", "read_weights", "set_threads", "set_verbose", "train_classifier",
     "train_detector", "write_random_weights",
 ]

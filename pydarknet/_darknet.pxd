@@ -101,17 +101,12 @@ cdef extern from "darknet.h" nogil:
         data_type type
         void *hierarchy
 
-    ctypedef struct list:
-        int size
-
     ctypedef unsigned long pthread_t
 
     image make_image(int w, int h, int c)
     void free_image(image m)
     void free_detections(detection *dets, int n)
     void free_data(data d)
-    void free_list(list *l)
-    void **list_to_array(list *l)
     load_args get_base_args(network *net)
     pthread_t load_data(load_args args)
     size_t get_current_batch(network *net)
@@ -150,8 +145,7 @@ cdef extern from "pdn_native.h" nogil:
     int pdn_train(network *net, data d, float *loss)
     int pdn_train_multi(network **nets, int n, data d, float *loss)
     int pdn_resize(network *net, int w, int h)
-    int pdn_get_paths(const char *list_file, list **out)
-    int pdn_get_labels(const char *labels_file, char ***out, int *count)
+    int pdn_read_lines(const char *path, char ***out, int *count)
     int pdn_pull_layer_output(network *net, int layer_index)
     int pdn_fuse_batchnorm(network *net)
     void pdn_free_network(network *net)

@@ -173,17 +173,6 @@ cdef class NetworkHandle:
         cdef dn.network *net = self._require()
         return (net.batch, net.c, net.h, net.w)
 
-    @property
-    def seen(self):
-        return int(self._require().seen[0])
-
-    def layer_info(self):
-        """[(type code, out_c, out_h, out_w, classes)] for every layer."""
-        cdef dn.network *net = self._require()
-        cdef int i
-        return [(<int>net.layers[i].type,) + _layer_shape(&net.layers[i]) + (net.layers[i].classes,)
-                for i in range(net.n)]
-
     def forward(self, const float[:, :, :, ::1] x, layer_indices):
         """Run batches of x (N, C, H, W) and return each wanted layer's output, N images each."""
         cdef dn.network *net
@@ -314,7 +303,7 @@ cdef class _PathList:
         cdef const char *path_c = path_b
         cdef char **items = NULL
         cdef int count = 0
-        _check(dn.pdn_get_labels(path_c, &items, &count), f"reading {list_file}")
+        _check(dn.pdn_read_lines(path_c, &items, &count), f"reading {list_file}")
         self.items = items
         self.size = count
 
