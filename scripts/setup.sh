@@ -8,7 +8,8 @@ extras="${1:-test}"
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 need_pkgs=()
-for pkg in gcc g++ make dpkg-dev python3-venv; do
+# fonts-*: the typefaces the synthetic plate generator renders with (never downloaded at run time)
+for pkg in gcc g++ make dpkg-dev python3-venv fonts-opendin fonts-dejavu-core; do
     dpkg -s "$pkg" >/dev/null 2>&1 || need_pkgs+=("$pkg")
 done
 if [ ${#need_pkgs[@]} -gt 0 ] && command -v apt-get >/dev/null; then
