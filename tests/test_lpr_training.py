@@ -28,3 +28,23 @@ def test_training_logs_every_iteration_and_resumes(tmp_path):
         rows = list(csv.DictReader(f))
     assert [int(r["iteration"]) for r in rows] == [1, 2, 3, 4, 5]     # one header, resumed rows
     assert all(float(r["loss"]) > 0 and r["width"] == "64" for r in rows)
+
+
+def test_detector_evaluation_counts_and_matching(tmp_path, tiny_yolo):
+    import numpy as np
+
+    from lpr.training.evaluate_detector import _iou, _read_truths, evaluate_detector
+
+    truths = np.array([[0, 0, 10, 10], [20, 20, 30, 40]], dtype=float)
+    np.testing.assert_allclose(_iou((0, 0, 10, 10), truths), [1.0, 0.0])
+    np.testing.assert_allclose(_iou((5, 0, 15, 10), truths), [50 / 150, 0.0])
+
+    make_square_dataset(tmp_path / "ds", count=6, size=64)
+    listing = tmp_path / "ds" / "train.txt"
+    first = listing.read_text().split()[0]
+    box = _read_truths(first, 64, 64)
+    assert box.shape == (1, 4) and 16 <= box[0, 2] - box[0, 0] <= 32     # squares are 16..31 px
+    score = evaluate_detector(tiny_yolo[0], tiny_yolo[1], listing, thresh=0.05)
+    assert (score.images, score.truths) == (6, 6)
+    assert 0 <= score.true_positives <= min(score.detections, score.truths)
+    assert score.median_ms > 0

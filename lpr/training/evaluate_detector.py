@@ -1,0 +1,69 @@
+"""Precision and recall of a detector on a darknet dataset's validation list (YOLO labels)."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+import pydarknet
+from pydarknet.training import darknet_label_path
+
+
+@dataclass(frozen=True)
+class DetectorScore:
+    images: int
+    truths: int
+    detections: int
+    true_positives: int
+    precision: float
+    recall: float
+    median_ms: float
+
+
+def _read_truths(image_path: str, width: int, height: int) -> np.ndarray:
+    rows = []
+    for line in Path(darknet_label_path(image_path)).read_text().splitlines():
+        if line.strip():
+            _, cx, cy, w, h = (float(v) for v in line.split())
+            rows.append(((cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height))
+    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+
+
+def _iou(box: tuple[float, ...], truths: np.ndarray) -> np.ndarray:
+    ix = np.clip(np.minimum(box[2], truths[:, 2]) - np.maximum(box[0], truths[:, 0]), 0, None)
+    iy = np.clip(np.minimum(box[3], truths[:, 3]) - np.maximum(box[1], truths[:, 1]), 0, None)
+    inter = ix * iy
+    area = (box[2] - box[0]) * (box[3] - box[1]) + (truths[:, 2] - truths[:, 0]) * (truths[:, 3] - truths[:, 1])
+    return inter / np.maximum(area - inter, 1e-9)
+
+
+def evaluate_detector(cfg: Path, weights: Path, image_list: Path, *, thresh: float = 0.25,
+                      iou: float = 0.5) -> DetectorScore:
+    """Greedy matching, highest confidence first: a detection is a true positive when it overlaps
+    a not yet matched truth box by at least ``iou``."""
+    paths = [p for p in Path(image_list).read_text().splitlines() if p.strip()]
+    tp = n_truths = n_dets = 0
+    times = []
+    with pydarknet.Network(cfg, weights) as net:
+        for path in paths:
+            image = cv2.imread(path)
+            truths = _read_truths(path, image.shape[1], image.shape[0])
+            start = time.perf_counter()
+            dets = net.detect(image, thresh=thresh)
+            times.append(time.perf_counter() - start)
+            matched = np.zeros(len(truths), dtype=bool)
+            for det in dets:
+                if len(truths):
+                    overlaps = np.where(matched, 0.0, _iou(det.box, truths))
+                    best = int(overlaps.argmax())
+                    if overlaps[best] >= iou:
+                        matched[best] = True
+                        tp += 1
+            n_truths += len(truths)
+            n_dets += len(dets)
+    return DetectorScore(images=len(paths), truths=n_truths, detections=n_dets, true_positives=tp,
+                         precision=tp / n_dets if n_dets else 0.0, recall=tp / n_truths if n_truths else 0.0,
+                         median_ms=float(np.median(times) * 1000) if times else 0.0)
