@@ -1,4 +1,4 @@
-"""The `lpr` command line. Today: `lpr data {plates,chars,validate}`.
+"""The `lpr` command line. Today: `lpr data {plates,chars,validate,synth}`.
 
 Other command groups (`read`, `train`, `eval`) plug in as further `add_*_commands(subparsers)`
 functions registered in `COMMAND_GROUPS`; each sets `func` (args -> exit code) on its parsers.
@@ -159,7 +159,7 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
                                  description="Prepare training data: validate, split by group, write darknet "
                                              "dataset folders.")
     data.set_defaults(func=lambda args: _missing_subcommand(data))
-    sub = data.add_subparsers(dest="data_command", metavar="{plates,chars,validate}")
+    sub = data.add_subparsers(dest="data_command", metavar="{plates,chars,validate,synth}")
 
     plates = sub.add_parser(
         "plates", help="ro-plates (VOC XML) -> darknet plate-detector dataset",
@@ -213,6 +213,10 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
     validate.add_argument("--quiet", action="store_true", help="no progress bars")
     _add_validation_options(validate)
     validate.set_defaults(func=_run_validate)
+
+    from lpr.synth.cli import add_synth_command
+
+    add_synth_command(sub, _fraction)
 
 
 # --------------------------------------------------------------------------- entry point
