@@ -1,4 +1,4 @@
-"""The `lpr` command line. Today: `lpr data {plates,chars,validate,synth}`.
+"""The `lpr` command line. Today: `lpr data {plates,chars,validate,synth}` and `lpr train plates`.
 
 Other command groups (`read`, `train`, `eval`) plug in as further `add_*_commands(subparsers)`
 functions registered in `COMMAND_GROUPS`; each sets `func` (args -> exit code) on its parsers.
@@ -221,7 +221,13 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
 
 # --------------------------------------------------------------------------- entry point
 
-COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [add_data_commands]
+def add_train_commands(subparsers: argparse._SubParsersAction) -> None:
+    from lpr.training.cli import add_train_commands as add
+
+    add(subparsers)
+
+
+COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [add_data_commands, add_train_commands]
 
 
 class _UsageError(Exception):

@@ -48,3 +48,19 @@ def test_detector_evaluation_counts_and_matching(tmp_path, tiny_yolo):
     assert (score.images, score.truths) == (6, 6)
     assert 0 <= score.true_positives <= min(score.detections, score.truths)
     assert score.median_ms > 0
+
+
+def test_lpr_train_plates_cli_trains_resumes_and_scores(tmp_path, capsys):
+    from lpr.cli import main
+
+    data = make_square_dataset(tmp_path / "ds", count=8)
+    text = data.read_text() + f"valid = {tmp_path / 'ds' / 'train.txt'}\n"
+    data.write_text(text)
+    args = ["train", "plates", str(data), str(tmp_path / "work"), "--cfg", str(ASSETS / "tiny-yolo-64.cfg"),
+            "--thresh", "0.05"]
+    assert main(args + ["--max-batches", "2"]) == 0
+    assert main(args + ["--max-batches", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "done at iteration 2" in out and "done at iteration 3" in out
+    assert "validation (8 images, 8 plates" in out
+    assert main(["train", "plates", str(tmp_path / "missing.data"), str(tmp_path / "w")]) == 1

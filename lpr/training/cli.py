@@ -1,0 +1,48 @@
+"""`lpr train plates`: train or resume the plate detector, then score it on the validation list."""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from .plates import DEFAULT_CFG
+
+
+def _run_train_plates(args: argparse.Namespace) -> int:
+    import pydarknet
+    from pydarknet.training import read_data_file
+
+    from .evaluate_detector import evaluate_detector
+    from .plates import train_plate_detector
+
+    result = train_plate_detector(args.data, args.work, cfg=args.cfg, max_batches=args.max_batches,
+                                  seed=args.seed)
+    state = "stopped" if result.stopped else "done"
+    print(f"{state} at iteration {result.iteration}: loss {result.loss:.4f}, avg {result.avg_loss:.4f}; "
+          f"backup {result.backup}" + (f", weights {result.weights}" if result.weights else ""))
+    valid = read_data_file(args.data).get("valid")
+    weights = result.weights or result.backup
+    if valid and Path(valid).is_file():
+        score = evaluate_detector(args.cfg, weights, Path(valid), thresh=args.thresh)
+        print(f"validation ({score.images} images, {score.truths} plates, thresh {args.thresh}, IoU 0.5): "
+              f"precision {score.precision:.3f}, recall {score.recall:.3f}, median {score.median_ms:.1f} ms/image")
+    pydarknet.check_weights(weights, pydarknet.parse_cfg(args.cfg))
+    return 0
+
+
+def add_train_commands(subparsers: argparse._SubParsersAction) -> None:
+    train = subparsers.add_parser("train", help="train lpr's models with darknet's own loop",
+                                  description="Train lpr's models with darknet's loop (resumable).")
+    kinds = train.add_subparsers(dest="kind", metavar="MODEL")
+    train.set_defaults(func=lambda args: (train.print_help(), 2)[1])
+    plates = kinds.add_parser(
+        "plates", help="the plate detector",
+        description="Train (or resume from WORK_DIR/<cfg>.backup) the plate detector on a darknet "
+                    "dataset made by `lpr data plates` / `lpr data synth plates`, then report "
+                    "precision and recall on its validation list. Ctrl-C saves the backup.")
+    plates.add_argument("data", type=Path, metavar="DATA_FILE", help="the dataset's obj.data")
+    plates.add_argument("work", type=Path, metavar="WORK_DIR", help="backups, weights and loss.csv go here")
+    plates.add_argument("--cfg", type=Path, default=DEFAULT_CFG, help="network cfg (default: the shipped one)")
+    plates.add_argument("--max-batches", type=int, default=None, help="stop at this iteration (default: the cfg's)")
+    plates.add_argument("--seed", type=int, default=0)
+    plates.add_argument("--thresh", type=float, default=0.25, help="detection threshold for the evaluation")
+    plates.set_defaults(func=_run_train_plates)
