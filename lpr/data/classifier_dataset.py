@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from lpr.data.darknet_dataset import DatasetLayoutError
+from lpr.data.darknet_files import write_classifier_files
 from lpr.data.darknet_layout import matching_labels
 from lpr.data.progress import progress
 from lpr.data.split import TRAIN, VALID
@@ -91,14 +92,9 @@ def write_classifier_dataset(out: Path, items: Sequence[CropItem], class_names: 
         lists[item.split].append(str(path))
         counts[item.split][class_names[item.class_index]] += 1
         mapping.append(f"{path.relative_to(out)}\t{item.split}\t{item.group}\t{item.original}")
+    data_file = write_classifier_files(out, labels, lists[TRAIN], lists[VALID])
     labels_file = out / "labels.txt"
-    labels_file.write_text("".join(f"{label}\n" for label in labels))
     train_list, valid_list = out / "classifier_train.txt", out / "classifier_valid.txt"
-    train_list.write_text("".join(f"{p}\n" for p in lists[TRAIN]))
-    valid_list.write_text("".join(f"{p}\n" for p in lists[VALID]))
-    data_file = out / "classifier.data"
-    data_file.write_text(f"classes = {len(labels)}\ntrain = {train_list}\nvalid = {valid_list}\n"
-                         f"labels = {labels_file}\nbackup = {out / 'backup'}\ntop = 1\n")
     (out / "crops" / "mapping.tsv").write_text("\n".join(mapping) + "\n")
     per_class = {split: {name: counts[split][name] for name in class_names} for split in (TRAIN, VALID)}
     return ClassifierDataset(root=out, data_file=data_file, labels_file=labels_file, train_list=train_list,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from lpr.data.darknet_files import write_detection_files
 from lpr.data.darknet_layout import darknet_label_path, safe_name
 from lpr.data.progress import progress
 from lpr.data.split import TRAIN, VALID
@@ -138,14 +139,8 @@ def write_detection_dataset(out: Path, items: Sequence[DetectionItem], class_nam
         lists[item.split].append(str(image))
         mapping.append(f"{name}{item.extension}\t{item.split}\t{item.group}\t{item.original}")
         boxes += len(item.label_lines)
-    train_list, valid_list = out / "train.txt", out / "valid.txt"
-    train_list.write_text("".join(f"{p}\n" for p in lists[TRAIN]))
-    valid_list.write_text("".join(f"{p}\n" for p in lists[VALID]))
-    names_file = out / "obj.names"
-    names_file.write_text("".join(f"{n}\n" for n in class_names))
-    obj_data = out / "obj.data"
-    obj_data.write_text(f"classes = {len(class_names)}\ntrain = {train_list}\nvalid = {valid_list}\n"
-                        f"names = {names_file}\nbackup = {out / 'backup'}\n")
+    obj_data = write_detection_files(out, class_names, lists[TRAIN], lists[VALID])
+    train_list, valid_list, names_file = out / "train.txt", out / "valid.txt", out / "obj.names"
     mapping_file = out / "mapping.tsv"
     mapping_file.write_text("\n".join(mapping) + "\n")
     return DetectionDataset(root=out, obj_data=obj_data, train_list=train_list, valid_list=valid_list,

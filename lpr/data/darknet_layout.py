@@ -4,7 +4,8 @@ Detection: darknet (61c9d02e, src/data.c fill_truth_detection) finds an image's 
 replacing, in the whole path string and only at the first occurrence each: `images`->`labels`,
 `JPEGImages`->`labels`, `raw`->`labels`, `.jpg`->`.txt`, `.png`->`.txt`, `.JPG`->`.txt`,
 `.JPEG`->`.txt`. A dataset folder whose path already contains `images` or `raw` above our
-`images/` folder would send darknet elsewhere; `darknet_label_path` lets the writer verify.
+`images/` folder would send darknet elsewhere; `darknet_label_path` (pydarknet's) lets the writer
+verify.
 
 Classifier: darknet (fill_truth) gives an image every label that is a substring of its path and
 complains unless exactly one matches.
@@ -14,20 +15,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-_DETECTION_REPLACEMENTS = (("images", "labels"), ("JPEGImages", "labels"), ("raw", "labels"),
-                           (".jpg", ".txt"), (".png", ".txt"), (".JPG", ".txt"), (".JPEG", ".txt"))
-
-
-def _find_replace(text: str, find: str, replace: str) -> str:
-    return text.replace(find, replace, 1)
-
-
-def darknet_label_path(image_path: str) -> str:
-    """The label path darknet's detector training derives from an image path."""
-    path = image_path
-    for find, replace in _DETECTION_REPLACEMENTS:
-        path = _find_replace(path, find, replace)
-    return path
+# one implementation of darknet's image -> label path rule, shared with the trainer's checks
+from pydarknet.training import darknet_label_path  # noqa: E402,F401
 
 
 def safe_name(name: str) -> str:

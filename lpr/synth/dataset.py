@@ -31,6 +31,7 @@ import numpy as np
 from lpr.data.boxes import Box, yolo_lines
 from lpr.data.classifier_dataset import LABEL_PREFIX, check_unique_label, classifier_labels, crop_path
 from lpr.data.darknet_dataset import DatasetLayoutError, prepare_output_dir
+from lpr.data.darknet_files import write_classifier_files, write_detection_files
 from lpr.data.darknet_layout import darknet_label_path
 from lpr.data.progress import progress
 from lpr.data.split import TRAIN, VALID
@@ -386,27 +387,12 @@ def _write_lists(out: Path, settings: SynthSettings, records: Sequence[Record]) 
     lists = {TRAIN: [str(out / r.path) for r in records if r.split == TRAIN],
              VALID: [str(out / r.path) for r in records if r.split == VALID]}
     if settings.kind == "crops":
-        labels = classifier_labels(CHAR_CLASSES)
-        labels_file = out / "labels.txt"
-        labels_file.write_text("".join(f"{label}\n" for label in labels))
-        train_list, valid_list = out / "classifier_train.txt", out / "classifier_valid.txt"
-        train_list.write_text("".join(f"{p}\n" for p in lists[TRAIN]))
-        valid_list.write_text("".join(f"{p}\n" for p in lists[VALID]))
-        data_file = out / "classifier.data"
-        data_file.write_text(f"classes = {len(labels)}\ntrain = {train_list}\nvalid = {valid_list}\n"
-                             f"labels = {labels_file}\nbackup = {out / 'backup'}\ntop = 1\n")
+        data_file = write_classifier_files(out, classifier_labels(CHAR_CLASSES), lists[TRAIN], lists[VALID])
         mapping = ["crop\tsplit\tgroup\toriginal"] + [f"{r.path}\t{r.split}\t{r.group}\t{r.original}" for r in records]
         (out / "crops" / "mapping.tsv").write_text("\n".join(mapping) + "\n")
         return data_file
     class_names = PLATE_CLASSES if settings.kind == "plates" else CHAR_CLASSES
-    train_list, valid_list = out / "train.txt", out / "valid.txt"
-    train_list.write_text("".join(f"{p}\n" for p in lists[TRAIN]))
-    valid_list.write_text("".join(f"{p}\n" for p in lists[VALID]))
-    names_file = out / "obj.names"
-    names_file.write_text("".join(f"{n}\n" for n in class_names))
-    data_file = out / "obj.data"
-    data_file.write_text(f"classes = {len(class_names)}\ntrain = {train_list}\nvalid = {valid_list}\n"
-                         f"names = {names_file}\nbackup = {out / 'backup'}\n")
+    data_file = write_detection_files(out, class_names, lists[TRAIN], lists[VALID])
     mapping = ["name\tsplit\tgroup\toriginal"] + [f"{Path(r.path).name}\t{r.split}\t{r.group}\t{r.original}"
                                                   for r in records]
     (out / "mapping.tsv").write_text("\n".join(mapping) + "\n")
