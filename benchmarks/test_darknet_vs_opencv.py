@@ -61,3 +61,24 @@ def test_detect_end_to_end_darknet(benchmark, cfg_dir, picture):
         benchmark.group = "detect yolov3-tiny 416 (1280x720 in)"
         benchmark.extra_info.update(engine="darknet", model="yolov3-tiny")
         benchmark.pedantic(net.detect, args=(picture,), kwargs={"thresh": 0.6}, rounds=10, warmup_rounds=1)
+
+
+def test_forward_darknet_batchnorm_not_folded(benchmark, cfg_dir, picture):
+    """The same yolov3-tiny forward without folding batch-norm at load (fuse_batchnorm=False)."""
+    cfg, weights = model_files(cfg_dir, "yolov3-tiny")
+    with pydarknet.Network(cfg, weights, gpu=-1, fuse_batchnorm=False) as net:
+        blob = pydarknet.letterbox(picture, net.width, net.height)[None]
+        benchmark.group = "forward yolov3-tiny 416"
+        benchmark.extra_info.update(engine="darknet, batch-norm not folded", model="yolov3-tiny")
+        benchmark.pedantic(net.forward, args=(blob,), rounds=10, warmup_rounds=1)
+
+
+@pytest.mark.parametrize("implementation", ["pydarknet", "darknet"])
+def test_letterbox_1280x720(benchmark, picture, implementation):
+    """Our letterbox from BGR uint8 against darknet's conversion + letterbox_image (same bits)."""
+    from pydarknet import _native
+
+    fn = pydarknet.letterbox if implementation == "pydarknet" else _native.letterbox_reference
+    benchmark.group = "letterbox 1280x720 -> 416"
+    benchmark.extra_info.update(engine=implementation)
+    benchmark.pedantic(fn, args=(picture, 416, 416), rounds=20, warmup_rounds=1)
