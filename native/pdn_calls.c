@@ -95,6 +95,34 @@ int pdn_train(network *net, data d, float *loss)
     });
 }
 
+int pdn_train_arrays(network *net, float *x, float *y, int n, int x_cols, int y_cols, float *loss)
+{
+    /* rows point into the caller's buffers: nothing is copied here, nothing is freed but the
+     * two row-pointer arrays (darknet's get_next_batch copies the rows into the network) */
+    data d = {0};
+    int i;
+    d.shallow = 1;
+    d.X.rows = d.y.rows = n;
+    d.X.cols = x_cols;
+    d.y.cols = y_cols;
+    d.X.vals = calloc(n, sizeof(float *));
+    d.y.vals = calloc(n, sizeof(float *));
+    if (!d.X.vals || !d.y.vals) {
+        free(d.X.vals);
+        free(d.y.vals);
+        snprintf((char *)pdn_last_message(), 64, "out of memory");
+        return PDN_EXITED;
+    }
+    for (i = 0; i < n; ++i) {
+        d.X.vals[i] = x + (size_t)i * x_cols;
+        d.y.vals[i] = y + (size_t)i * y_cols;
+    }
+    int status = pdn_train(net, d, loss);
+    free(d.X.vals);
+    free(d.y.vals);
+    return status;
+}
+
 int pdn_train_multi(network **nets, int n, data d, float *loss)
 {
 #ifdef GPU

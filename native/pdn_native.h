@@ -47,11 +47,14 @@ int pdn_network_boxes(network *net, int batch_item, int w, int h, float thresh, 
 int pdn_nms_sort(detection *dets, int count, int classes, float nms);
 int pdn_save_weights(network *net, const char *path);
 int pdn_train(network *net, data d, float *loss);
+int pdn_train_arrays(network *net, float *x, float *y, int n, int x_cols, int y_cols, float *loss);
 int pdn_train_multi(network **nets, int n, data d, float *loss);
 int pdn_resize(network *net, int w, int h);
 int pdn_read_lines(const char *path, char ***out, int *count);   /* darknet's get_paths() */
 int pdn_pull_layer_output(network *net, int layer_index);
 int pdn_fuse_batchnorm(network *net);   /* inference only; returns the layers fused */
+void pdn_set_training_flip(int enabled);   /* detection loader's random mirror (default on) */
+int pdn_get_training_flip(void);
 void pdn_free_network(network *net);
 
 /* Image helpers (never exit). */

@@ -26,7 +26,7 @@ from .cfg import NetworkConfig, parse_cfg  # noqa: E402
 from .detection import Detection  # noqa: E402
 from .errors import ConfigError, DarknetError, WeightsError  # noqa: E402
 from .network import Network, letterbox  # noqa: E402
-from .training import (StopTraining, TrainingProgress, TrainingResult,  # noqa: E402
+from .training import (ArrayTrainer, StopTraining, TrainingProgress, TrainingResult,  # noqa: E402
                        train_classifier, train_detector)
 from .weights import check_weights, read_weights, write_random_weights  # noqa: E402
 
@@ -36,7 +36,7 @@ set_threads = _native.set_threads
 
 __version__ = "0.1.0"
 __all__ = [
-    "ConfigError", "DarknetError", "Detection", "Network", "NetworkConfig", "StopTraining",
+    "ArrayTrainer", "ConfigError", "DarknetError", "Detection", "Network", "NetworkConfig", "StopTraining",
     "TrainingProgress", "TrainingResult", "WeightsError", "build_info", "check_weights", "has",
     "get_verbose", "letterbox", "parse_cfg", "read_weights", "set_threads", "set_verbose", "train_classifier",
     "train_detector", "write_random_weights",

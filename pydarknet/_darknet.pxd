@@ -38,6 +38,7 @@ cdef extern from "darknet.h" nogil:
         int max_batches
         int inputs
         int outputs
+        int truths
         int h
         int w
         int c
@@ -123,6 +124,8 @@ cdef extern from "pdn_native.h" nogil:
     int PDN_ASSERTED
 
     void pdn_set_verbose(int verbose)
+    void pdn_set_training_flip(int enabled)
+    int pdn_get_training_flip()
     int pdn_get_verbose()
     const char *pdn_last_message()
 
@@ -148,6 +151,7 @@ cdef extern from "pdn_native.h" nogil:
     int pdn_read_lines(const char *path, char ***out, int *count)
     int pdn_pull_layer_output(network *net, int layer_index)
     int pdn_fuse_batchnorm(network *net)
+    int pdn_train_arrays(network *net, float *x, float *y, int n, int x_cols, int y_cols, float *loss)
     void pdn_free_network(network *net)
 
     void pdn_bgr_u8_to_image(const unsigned char *src, int h, int w, long row_stride, long px_stride, image dst)

@@ -55,6 +55,11 @@ def cuda_devices():
     return [dn.pdn_cuda_device_name(i).decode() for i in range(n)]
 
 
+def seed_darknet(unsigned int seed):
+    """Seed darknet's rand() (its random weight init and augmentation)."""
+    dn.srand(seed)
+
+
 def set_threads(int n):
     """Threads for darknet's OpenMP loops and for the BLAS gemm."""
     dn.pdn_openmp_set_threads(n)
@@ -269,6 +274,37 @@ cdef class NetworkHandle:
             self.fused_layers += dn.pdn_fuse_batchnorm(self._require())
         return self.fused_layers
 
+    def train_step(self, const float[:, ::1] x, const float[:, ::1] y):
+        """One darknet training pass (train_network) over the rows of x (inputs, CHW) and y (truths).
+
+        Rows must be a multiple of the network's batch; returns darknet's average loss.
+        """
+        cdef dn.network *net
+        cdef float loss = 0
+        cdef int status, n = x.shape[0]
+        with self.lock:
+            net = self._require()
+            if self.fused_layers:
+                raise ValueError("a network loaded for inference (batch-norm folded) cannot train")
+            if n == 0 or n % net.batch or y.shape[0] != n:
+                raise ValueError(f"need the same number of input and truth rows, a multiple of the batch "
+                                 f"({net.batch}); got {n} and {y.shape[0]}")
+            if x.shape[1] != net.inputs or y.shape[1] != net.truths:
+                raise ValueError(f"rows must hold {net.inputs} inputs and {net.truths} truths; "
+                                 f"got {x.shape[1]} and {y.shape[1]}")
+            with nogil:
+                status = dn.pdn_train_arrays(net, <float *>&x[0, 0], <float *>&y[0, 0], n,
+                                             <int>x.shape[1], <int>y.shape[1], &loss)
+            _check(status, "a training step")
+        return float(loss)
+
+    @property
+    def training_state(self):
+        """(iteration, max_batches, learning rate, images per iteration) of darknet's schedule."""
+        cdef dn.network *net = self._require()
+        return (int(dn.get_current_batch(net)), int(net.max_batches), float(dn.get_current_rate(net)),
+                int(net.batch * net.subdivisions))
+
     def save_weights(self, str path):
         cdef bytes path_b = path.encode()
         cdef const char *path_c = path_b
@@ -354,12 +390,13 @@ cdef class _DataLoader:
 
 def train(*, str kind, str cfg_path, weights_path, str train_list, labels_file, int classes,
           list gpus, str backup_dir, str base_name, int max_batches, int seed, bint clear,
-          object progress, int backup_every, int threads, object milestone):
+          object progress, int backup_every, int threads, object milestone, bint flip=True):
     """darknet's train_detector/train_classifier loop, driven from Python.
 
     ``progress(dict)`` is called after every iteration; it may raise to stop (the caller decides
     what to save). Returns a dict with the last iteration, losses and paths written.
     Ctrl-C (KeyboardInterrupt) stops after the current iteration and saves the backup.
+    ``flip``: the detection loader's random horizontal mirror (off for characters).
     """
     cdef list handles = []
     cdef NetworkHandle h
@@ -427,6 +464,8 @@ def train(*, str kind, str cfg_path, weights_path, str train_list, labels_file, 
     # loader threads, so its sequence here would depend on thread timing
     scales = random.Random(seed)
     started = time.perf_counter()
+    previous_flip = dn.pdn_get_training_flip()
+    dn.pdn_set_training_flip(flip)
     loader.start()
     iteration = int(dn.get_current_batch(net))
     consistent = True      # False while darknet is inside an iteration that may not have finished
@@ -485,6 +524,7 @@ def train(*, str kind, str cfg_path, weights_path, str train_list, labels_file, 
         raise
     finally:
         loader.stop()
+        dn.pdn_set_training_flip(previous_flip)
         for hh in handles:
             (<NetworkHandle>hh).close()
     return {"iteration": iteration, "loss": float(loss), "avg_loss": float(avg_loss),

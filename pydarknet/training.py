@@ -162,7 +162,7 @@ def _darknet_milestone(iteration: int) -> bool:
 def _run(kind: str, data: PathLike, cfg: PathLike, weights: PathLike | None, *, max_batches: int | None,
          gpus: list[int] | None, progress: Callable[[TrainingProgress], object] | None,
          backup_dir: PathLike | None, resume: bool, seed: int, clear: bool, backup_every: int,
-         threads: int, check_entries: Callable[[Path, dict[str, str], NetworkConfig], tuple[Path | None, int]],
+         threads: int, flip: bool = True, check_entries: Callable[[Path, dict[str, str], NetworkConfig], tuple[Path | None, int]],
          ) -> TrainingResult:
     data_path = Path(data)
     options = read_data_file(data_path)
@@ -198,7 +198,7 @@ def _run(kind: str, data: PathLike, cfg: PathLike, weights: PathLike | None, *, 
             train_list=os.fspath(train_list), labels_file=os.fspath(labels_file) if labels_file else None,
             classes=classes, gpus=devices, backup_dir=os.fspath(backup), base_name=base,
             max_batches=max_batches or 0, seed=seed, clear=clear, progress=report,
-            backup_every=backup_every, threads=threads, milestone=_darknet_milestone)
+            backup_every=backup_every, threads=threads, milestone=_darknet_milestone, flip=flip)
     except StopTraining:
         # the loop saved the backup after the last completed iteration, which `last` describes
         images_per_iteration = config.effective_batch * config.subdivisions * max(1, len(devices))
@@ -216,7 +216,8 @@ def train_detector(data: PathLike, cfg: PathLike, weights: PathLike | None = Non
                    max_batches: int | None = None, gpus: list[int] | None = None,
                    progress: Callable[[TrainingProgress], object] | None = None,
                    backup_dir: PathLike | None = None, resume: bool = True, seed: int = 0,
-                   clear: bool = False, backup_every: int = 100, threads: int = 8) -> TrainingResult:
+                   clear: bool = False, backup_every: int = 100, threads: int = 8,
+                   flip: bool = True) -> TrainingResult:
     """Train a YOLO detector with darknet's loop (as ``darknet detector train``).
 
     ``data``: a darknet ``.data`` file (``classes``, ``train`` = list of image paths whose YOLO
@@ -225,6 +226,8 @@ def train_detector(data: PathLike, cfg: PathLike, weights: PathLike | None = Non
     ``max_batches``: overrides the cfg's. ``gpus``: None = first GPU if available, [] = CPU.
     ``resume``: continue from ``<backup>/<cfg stem>.backup`` when it exists.
     ``clear``: restart the image counter (and so the learning-rate schedule) of ``weights``.
+    ``flip``: darknet mirrors half of the training images; False turns that off (for text:
+    a mirrored character is another character, or none).
     """
 
     def check(train_list: Path, options: dict[str, str], config: NetworkConfig) -> tuple[None, int]:
@@ -239,7 +242,7 @@ def train_detector(data: PathLike, cfg: PathLike, weights: PathLike | None = Non
 
     return _run("detector", data, cfg, weights, max_batches=max_batches, gpus=gpus, progress=progress,
                 backup_dir=backup_dir, resume=resume, seed=seed, clear=clear,
-                backup_every=backup_every, threads=threads, check_entries=check)
+                backup_every=backup_every, threads=threads, flip=flip, check_entries=check)
 
 
 def train_classifier(data: PathLike, cfg: PathLike, weights: PathLike | None = None, *,
@@ -272,3 +275,76 @@ def train_classifier(data: PathLike, cfg: PathLike, weights: PathLike | None = N
     return _run("classifier", data, cfg, weights, max_batches=max_batches, gpus=gpus,
                 progress=progress, backup_dir=backup_dir, resume=resume, seed=seed, clear=clear,
                 backup_every=backup_every, threads=threads, check_entries=check)
+
+
+class ArrayTrainer:
+    """darknet's training step (train_network: forward, backward, SGD update with the cfg's
+    learning-rate policy) fed with NumPy batches, for inputs darknet's loaders cannot make
+    (grayscale, your own augmentation).
+
+    ``weights``: starting weights (None: darknet's random init); ``clear`` restarts their image
+    counter. One ``step(x, y)`` is one iteration: ``x`` is ``batch_size`` inputs shaped
+    (N, C, H, W) float32, ``y`` their truths (N, classes: one-hot for a softmax classifier).
+    The iteration count lives in the network (and in saved weights, so loading a backup resumes
+    the schedule).
+    """
+
+    def __init__(self, cfg: PathLike, weights: PathLike | None = None, *, clear: bool = False,
+                 seed: int = 0, gpu: int | None = None) -> None:
+        config = parse_cfg(cfg)
+        if weights is not None:
+            check_weights(weights, config, allow_partial=True)
+        _native.seed_darknet(seed)
+        self._handle = _native.NetworkHandle(os.fspath(cfg), os.fspath(weights) if weights else None, 0,
+                                             resolve_gpu(gpu), clear)
+        _, self._channels, self._height, self._width = self._handle.shape
+
+    @property
+    def batch_size(self) -> int:
+        """Images per iteration (the cfg's batch)."""
+        return self._handle.training_state[3]
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        return self._channels, self._height, self._width
+
+    @property
+    def iteration(self) -> int:
+        return self._handle.training_state[0]
+
+    @property
+    def max_batches(self) -> int:
+        return self._handle.training_state[1]
+
+    @property
+    def learning_rate(self) -> float:
+        return self._handle.training_state[2]
+
+    def step(self, x, y) -> float:
+        """Train on one batch; returns darknet's loss for it."""
+        import numpy as np
+
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        if x.ndim != 4 or x.shape[1:] != self.input_shape:
+            raise ValueError(f"inputs must be shaped (N, {', '.join(map(str, self.input_shape))}), got {x.shape}")
+        if x.shape[0] != self.batch_size:
+            raise ValueError(f"one step takes {self.batch_size} images (the cfg's batch), got {x.shape[0]}")
+        y = np.ascontiguousarray(y, dtype=np.float32).reshape(x.shape[0], -1)
+        return self._handle.train_step(x.reshape(x.shape[0], -1), y)
+
+    def save(self, path: PathLike) -> Path:
+        """Write darknet weights atomically (a ``.part`` file renamed into place)."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".part")
+        self._handle.save_weights(os.fspath(tmp))
+        os.replace(tmp, path)
+        return path
+
+    def close(self) -> None:
+        self._handle.close()
+
+    def __enter__(self) -> ArrayTrainer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -47,6 +47,16 @@ def _share(text: str) -> float:
     return value
 
 
+def _width_range(text: str) -> tuple[float, float]:
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN,MAX in px, got {text!r}") from None
+    if not 8.0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"need 8 <= MIN <= MAX, got {text!r}")
+    return low, high
+
+
 def add_synth_command(sub: argparse._SubParsersAction, fraction: Callable[[str], float]) -> None:
     """Add `synth` to the `data` subcommands; `fraction` is lpr.cli's [0, 1) parser."""
     from lpr.synth import KINDS
@@ -88,6 +98,9 @@ def add_synth_command(sub: argparse._SubParsersAction, fraction: Callable[[str],
                          help="seed of the source images' split (default 0, as `lpr data plates`)")
     options.add_argument("--scene-width", type=_int_at_least(64), default=960, metavar="PX",
                          help="plates: scenes are resized to this width (enlarged at most 2x; default 960)")
+    options.add_argument("--plate-widths", type=_width_range, default=None, metavar="MIN,MAX",
+                         help="plates: pasted plate widths in px of a 1280 px wide frame, log-uniform "
+                              "(default 40,250 as in dashcam frames; e.g. 120,700 for close-ups of cars)")
     options.add_argument("--real-crop-fraction", type=_share, default=0.25, metavar="F",
                          help="plates with --crops: share of pasted plates that are real crops (default 0.25)")
     options.add_argument("--preview", type=Path, metavar="DIR",
@@ -114,7 +127,8 @@ def run_synth(args: argparse.Namespace) -> int:
                                  valid_fraction=args.valid_fraction, split_seed=args.split_seed,
                                  backgrounds=folder(args.backgrounds), frames=folder(args.frames),
                                  crops=folder(args.crops), holdout=folder(args.holdout),
-                                 scene_width=args.scene_width, real_crop_fraction=args.real_crop_fraction)
+                                 scene_width=args.scene_width, real_crop_fraction=args.real_crop_fraction,
+                                 **({"plate_widths": args.plate_widths} if args.plate_widths else {}))
     except ValueError as exc:
         print(f"lpr: {exc}", file=sys.stderr)
         return EXIT_USAGE

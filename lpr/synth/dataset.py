@@ -38,6 +38,7 @@ from lpr.data.split import TRAIN, VALID
 from lpr.data.tesseract_boxes import CHAR_CLASSES
 from lpr.data.validate import PLATE_CLASSES
 from lpr.synth import KINDS
+from lpr.synth.compose import PLATE_WIDTHS
 from lpr.synth.formats import DEFAULT_COUNTRIES, can_hold, formats_for
 from lpr.synth.sources import Pools, SceneSource, build_pools, load_scene, procedural_background, read_bgr
 
@@ -60,6 +61,7 @@ class SynthSettings:
     scene_width: int = 960
     frame_fraction: float = 0.4            # share of scenes made from frames when both kinds are given
     real_crop_fraction: float = 0.25       # share of pasted plates that are real crops (with --crops)
+    plate_widths: tuple[float, float] = PLATE_WIDTHS   # plates kind: px in a 1280 px wide frame
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -71,6 +73,8 @@ class SynthSettings:
         formats_for(self.countries)       # raises for an unknown country
         if self.kind == "plates" and self.backgrounds is None and self.frames is None:
             raise ValueError("plates scenes need --backgrounds and/or --frames")
+        if not 8.0 <= self.plate_widths[0] <= self.plate_widths[1]:
+            raise ValueError(f"plate widths must be 8 <= min <= max, got {self.plate_widths}")
         if self.kind != "plates" and (self.frames or self.crops or self.holdout):
             raise ValueError("--frames, --crops and --holdout apply to plates only")
 
@@ -230,7 +234,7 @@ def make_sample(ctx: _Context, index: int) -> Record:
 
         composed = compose.compose_scene(
             scene, real, ctx.formats, rng, crops=draw_crop if crops_pool else None,
-            real_crop_fraction=s.real_crop_fraction,
+            real_crop_fraction=s.real_crop_fraction, widths=tuple(s.plate_widths),
             y_range=(0.25, 1.0) if plan.source is not None and plan.source.kind == "frame" else (0.0, 1.0))
         width = scene.shape[1]
         if width < s.scene_width:
@@ -372,6 +376,7 @@ def _prepare(out: Path, settings: SynthSettings, overwrite: bool) -> bool:
 def _settings_json(settings: SynthSettings) -> dict:
     data = asdict(settings)
     data["countries"] = list(settings.countries)
+    data["plate_widths"] = list(settings.plate_widths)
     return data
 
 

@@ -4,18 +4,21 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .chars import DEFAULT_CFG as CHARS_CFG
 from .plates import DEFAULT_CFG
 
 
-def _run_train_plates(args: argparse.Namespace) -> int:
+def _run_train_detector(args: argparse.Namespace) -> int:
     import pydarknet
     from pydarknet.training import read_data_file
 
     from .evaluate_detector import evaluate_detector
-    from .plates import train_plate_detector
 
-    result = train_plate_detector(args.data, args.work, cfg=args.cfg, max_batches=args.max_batches,
-                                  seed=args.seed)
+    if args.kind == "chars":
+        from .chars import train_char_detector as train
+    else:
+        from .plates import train_plate_detector as train
+    result = train(args.data, args.work, cfg=args.cfg, max_batches=args.max_batches, seed=args.seed)
     state = "stopped" if result.stopped else "done"
     print(f"{state} at iteration {result.iteration}: loss {result.loss:.4f}, avg {result.avg_loss:.4f}; "
           f"backup {result.backup}" + (f", weights {result.weights}" if result.weights else ""))
@@ -23,7 +26,7 @@ def _run_train_plates(args: argparse.Namespace) -> int:
     weights = result.weights or result.backup
     if valid and Path(valid).is_file():
         score = evaluate_detector(args.cfg, weights, Path(valid), thresh=args.thresh)
-        print(f"validation ({score.images} images, {score.truths} plates, thresh {args.thresh}, IoU 0.5): "
+        print(f"validation ({score.images} images, {score.truths} boxes, thresh {args.thresh}, IoU 0.5): "
               f"precision {score.precision:.3f}, recall {score.recall:.3f}, median {score.median_ms:.1f} ms/image")
     pydarknet.check_weights(weights, pydarknet.parse_cfg(args.cfg))
     return 0
@@ -45,4 +48,17 @@ def add_train_commands(subparsers: argparse._SubParsersAction) -> None:
     plates.add_argument("--max-batches", type=int, default=None, help="stop at this iteration (default: the cfg's)")
     plates.add_argument("--seed", type=int, default=0)
     plates.add_argument("--thresh", type=float, default=0.25, help="detection threshold for the evaluation")
-    plates.set_defaults(func=_run_train_plates)
+    plates.set_defaults(func=_run_train_detector)
+    chars = kinds.add_parser(
+        "chars", help="the character detector",
+        description="Train (or resume from WORK_DIR/<cfg>.backup) the character detector (YOLO on plate "
+                    "crops, classes 0-9 A-Z) on a darknet dataset made by `lpr data chars` / `lpr data synth "
+                    "chars`, then report precision and recall (box and class) on its validation list. "
+                    "darknet's random mirroring is off. Ctrl-C saves the backup.")
+    chars.add_argument("data", type=Path, metavar="DATA_FILE", help="the dataset's obj.data")
+    chars.add_argument("work", type=Path, metavar="WORK_DIR", help="backups, weights and loss.csv go here")
+    chars.add_argument("--cfg", type=Path, default=CHARS_CFG, help="network cfg (default: the shipped one)")
+    chars.add_argument("--max-batches", type=int, default=None, help="stop at this iteration (default: the cfg's)")
+    chars.add_argument("--seed", type=int, default=0)
+    chars.add_argument("--thresh", type=float, default=0.25, help="detection threshold for the evaluation")
+    chars.set_defaults(func=_run_train_detector)

@@ -23,13 +23,15 @@ class DetectorScore:
     median_ms: float
 
 
-def _read_truths(image_path: str, width: int, height: int) -> np.ndarray:
-    rows = []
+def _read_truths(image_path: str, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """Boxes (x1, y1, x2, y2 pixels) and class ids of an image's YOLO label file."""
+    rows, classes = [], []
     for line in Path(darknet_label_path(image_path)).read_text().splitlines():
         if line.strip():
-            _, cx, cy, w, h = (float(v) for v in line.split())
+            cls, cx, cy, w, h = (float(v) for v in line.split())
             rows.append(((cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height))
-    return np.array(rows, dtype=np.float64).reshape(-1, 4)
+            classes.append(int(cls))
+    return np.array(rows, dtype=np.float64).reshape(-1, 4), np.array(classes, dtype=np.int64)
 
 
 def _iou(box: tuple[float, ...], truths: np.ndarray) -> np.ndarray:
@@ -43,21 +45,21 @@ def _iou(box: tuple[float, ...], truths: np.ndarray) -> np.ndarray:
 def evaluate_detector(cfg: Path, weights: Path, image_list: Path, *, thresh: float = 0.25,
                       iou: float = 0.5) -> DetectorScore:
     """Greedy matching, highest confidence first: a detection is a true positive when it overlaps
-    a not yet matched truth box by at least ``iou``."""
+    a not yet matched truth box of its class by at least ``iou``."""
     paths = [p for p in Path(image_list).read_text().splitlines() if p.strip()]
     tp = n_truths = n_dets = 0
     times = []
     with pydarknet.Network(cfg, weights) as net:
         for path in paths:
             image = cv2.imread(path)
-            truths = _read_truths(path, image.shape[1], image.shape[0])
+            truths, classes = _read_truths(path, image.shape[1], image.shape[0])
             start = time.perf_counter()
             dets = net.detect(image, thresh=thresh)
             times.append(time.perf_counter() - start)
             matched = np.zeros(len(truths), dtype=bool)
-            for det in dets:
+            for det in sorted(dets, key=lambda d: -d.confidence):
                 if len(truths):
-                    overlaps = np.where(matched, 0.0, _iou(det.box, truths))
+                    overlaps = np.where(matched | (classes != det.class_id), 0.0, _iou(det.box, truths))
                     best = int(overlaps.argmax())
                     if overlaps[best] >= iou:
                         matched[best] = True

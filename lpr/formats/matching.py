@@ -1,0 +1,228 @@
+"""Fit a recognizer's per-character candidates to the plate formats of `rules`.
+
+For each template of the right length (allowed countries only), each position takes the best
+candidate its class allows; where none is allowed, a visual confusion may stand in (a read 0
+taken for O, at a penalty). Per template:
+
+    evidence = geometric mean of the chosen probabilities  x  gap agreement (when gaps given)
+    score    = evidence x prior (the template's share of its country, to a small power)
+
+The best score wins; ties go to the earlier rule (Belgium first). A reading that needs changes
+(a lower-ranked candidate or a confusion swap) never wins over one that needs none and has as
+much evidence, and when changed readings tie on evidence but disagree on the characters, none
+is chosen: the caller keeps the raw text rather than a guess.
+"""
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from lpr.formats import rules
+from lpr.formats.rules import Segment, Template
+
+Candidates = Sequence[Sequence[tuple[str, float]]]
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class FormatMatch:
+    """A reading fitted to a plate format.
+
+    `text`: as the country writes it (``1-ABC-234``, ``AB-123-CD``, ``B-MW 1234``, ``AB12 CDE``);
+    `compact`: its letters and digits only; `format`: the layout's name (``be:N-LLL-DDD``);
+    `score` in [0, 1]; `chars`: the character chosen per position; `changed`: the positions
+    where a lower-ranked candidate or a confusion swap was used; `swaps`: those of `changed`
+    that are confusion swaps.
+    """
+
+    text: str
+    compact: str
+    country: str
+    format: str
+    score: float
+    chars: tuple[str, ...]
+    changed: tuple[int, ...] = ()
+    swaps: tuple[int, ...] = ()
+    evidence: float = 0.0
+
+
+def normalize(text: str) -> str:
+    """Uppercase letters and digits only: ``"1-abc 234"`` -> ``"1ABC234"``."""
+    return "".join(c for c in text.upper() if c.isascii() and c.isalnum())
+
+
+def fold_confusions(text: str) -> str:
+    """Uppercase, with O read as 0 and I as 1 (the confusions evaluation forgives); other
+    characters, separators included, are kept: use ``fold_confusions(normalize(t))`` to compare
+    compact texts."""
+    return "".join(rules.FOLD.get(c, c) for c in text.upper())
+
+
+def clean_candidates(text: str, probability: float = 1.0) -> list[list[tuple[str, float]]]:
+    """One candidate per character of `text` (separators dropped), all at `probability`."""
+    return [[(c, probability)] for c in normalize(text)]
+
+
+def gaps_from_boxes(boxes: Sequence[Box]) -> list[float]:
+    """The gap after each character but the last, in character heights: (next x1 - this x2)
+    over the pair's mean height; infinite where the next character starts a new row (its top
+    below this one's vertical centre)."""
+    gaps = []
+    for (x1, y1, x2, y2), (u1, v1, u2, v2) in zip(boxes, boxes[1:]):
+        height = max(((y2 - y1) + (v2 - v1)) / 2.0, 1e-6)
+        if v1 > (y1 + y2) / 2.0 and u1 < x2:
+            gaps.append(math.inf)
+        else:
+            gaps.append((u1 - x2) / height)
+    return gaps
+
+
+# --------------------------------------------------------------------------- per position
+
+@dataclass(frozen=True)
+class _Option:
+    char: str
+    probability: float
+    rank: int          # of the candidate it comes from
+    swap: bool         # a confusion stand-in
+
+    @property
+    def changed(self) -> bool:
+        return self.rank > 0 or self.swap
+
+    def key(self, order: int) -> tuple:
+        # higher probability first; then earlier candidate, direct before stand-in
+        return (-self.probability, self.rank, self.swap, order)
+
+
+def _options(candidates: Sequence[tuple[str, float]]) -> dict[str, _Option]:
+    """char -> the best way this position can be read as that char."""
+    best: dict[str, tuple[tuple, _Option]] = {}
+    order = 0
+    for rank, (char, probability) in enumerate(candidates):
+        char = str(char).upper()
+        if len(char) != 1 or not (char.isascii() and char.isalnum()):
+            continue
+        p = min(max(float(probability), 0.0), 1.0)
+        if not p > rules.PROBABILITY_EPS:       # also drops NaN
+            continue
+        for stand_in, penalty, swap in [(char, 1.0, False)] + [(d, q, True) for d, q in rules.CONFUSIONS.get(char, ())]:
+            option = _Option(stand_in, p * penalty, rank, swap)
+            key = option.key(order)
+            order += 1
+            if stand_in not in best or key < best[stand_in][0]:
+                best[stand_in] = (key, option)
+    return {c: o for c, (_, o) in best.items()}
+
+
+@lru_cache(maxsize=None)
+def _option_set(segment: Segment) -> frozenset[str]:
+    return frozenset(segment.options)
+
+
+def _fill(template: Template, table: Sequence[dict[str, _Option]]):
+    """The best characters for `template` and their options, or None when some position has
+    nothing its class allows."""
+    chosen: list[_Option] = []
+    at = 0
+    for segment in template.segments:
+        if segment.width == 1:
+            allowed = _option_set(segment)
+            found = [o for c, o in table[at].items() if c in allowed]
+            if not found:
+                return None
+            chosen.append(min(found, key=lambda o: (-o.probability, o.rank, o.swap, o.char)))
+        else:
+            best = None
+            for code in segment.options:     # code order breaks ties
+                opts = [table[at + k].get(ch) for k, ch in enumerate(code)]
+                if any(o is None for o in opts):
+                    continue
+                log_p = sum(math.log(o.probability) for o in opts)
+                if best is None or log_p > best[0]:
+                    best = (log_p, opts)
+            if best is None:
+                return None
+            chosen.extend(best[1])
+        at += segment.width
+    return chosen
+
+
+def _big_gaps(gaps: Sequence[float], length: int) -> frozenset[int]:
+    inner = [float(g) for g in gaps[:length - 1]]
+    finite = sorted(g for g in inner if math.isfinite(g))
+    median = finite[(len(finite) - 1) // 2] if finite else 0.0     # the lower median
+    threshold = max(rules.BIG_GAP, rules.BIG_GAP_RATIO * median)
+    return frozenset(i for i, g in enumerate(inner) if g >= threshold)
+
+
+def _gap_factor(template: Template, big: frozenset[int] | None) -> float:
+    if big is None:
+        return 1.0
+    union = template.breaks | big
+    agreement = len(template.breaks & big) / len(union) if union else 1.0
+    return 1.0 - rules.GAP_WEIGHT * (1.0 - agreement)
+
+
+# --------------------------------------------------------------------------- matching
+
+def match_all(candidates: Candidates, *, countries: Sequence[str] | None = None,
+              gaps: Sequence[float] | None = None) -> list[FormatMatch]:
+    """Every template's best reading (one per distinct text), best first; ties in rule order.
+    No floor, no tie rule: `match_plate` applies those."""
+    length = len(candidates)
+    if gaps is not None and len(gaps) not in (length - 1, length):
+        raise ValueError(f"{len(gaps)} gaps for {length} characters (want {length - 1} or {length})")
+    found = rules.templates_for(length, countries)
+    if not found or length == 0:
+        return []
+    table = [_options(position) for position in candidates]
+    big = None if gaps is None else _big_gaps(gaps, length)
+    max_swaps = max(1, int(rules.MAX_SWAP_FRACTION * length + 0.5))
+    matches: dict[str, tuple[tuple, FormatMatch]] = {}
+    for template in found:
+        chosen = _fill(template, table)
+        if chosen is None:
+            continue
+        swaps = tuple(i for i, o in enumerate(chosen) if o.swap)
+        if len(swaps) > max_swaps:
+            continue
+        mean_log = sum(math.log(o.probability) for o in chosen) / length
+        evidence = math.exp(mean_log) * _gap_factor(template, big)
+        score = min(1.0, max(0.0, evidence * template.prior))
+        chars = tuple(o.char for o in chosen)
+        text = template.text(chars)
+        match = FormatMatch(text=text, compact="".join(chars), country=template.country,
+                            format=template.name, score=score, chars=chars,
+                            changed=tuple(i for i, o in enumerate(chosen) if o.changed),
+                            swaps=swaps, evidence=evidence)
+        key = (-score, template.order)
+        if text not in matches or key < matches[text][0]:
+            matches[text] = (key, match)
+    return [m for _, m in sorted(matches.values(), key=lambda item: item[0])]
+
+
+def match_plate(candidates: Candidates, *, countries: Sequence[str] | None = None,
+                gaps: Sequence[float] | None = None, floor: float = rules.DEFAULT_FLOOR
+                ) -> FormatMatch | None:
+    """The best format reading of `candidates` (per character, left to right, two-row plates
+    top row first: ``[(char, probability), ...]`` best first), or None when no format of these
+    `countries` (default: all with rules) fits the length, every fit scores below `floor`, or
+    readings that need changes tie on evidence and disagree (the caller then keeps the raw
+    text). `gaps`: the horizontal gap after each character in character heights (see
+    `gaps_from_boxes`); big gaps where a format draws separators add a small bonus."""
+    ranked = [m for m in match_all(candidates, countries=countries, gaps=gaps) if m.score >= floor]
+    if not ranked:
+        return None
+    best = ranked[0]
+    if not best.changed:
+        return best
+    tied = [m for m in ranked if m.evidence >= best.evidence * (1.0 - rules.TIE_TOLERANCE)]
+    unchanged = [m for m in tied if not m.changed]
+    if unchanged:
+        return unchanged[0]
+    if len({m.compact for m in tied}) > 1:
+        return None
+    return best

@@ -1,0 +1,56 @@
+"""What the reader returns: frozen dataclasses, boxes in pixels of the image that was read."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+Box = tuple[float, float, float, float]
+"""(x1, y1, x2, y2) in pixels of the original image."""
+
+
+@dataclass(frozen=True, slots=True)
+class CharRead:
+    """One character of a plate.
+
+    ``alternatives``: the next-best readings of the same character, ``(char, confidence)``,
+    best first (at most a few; empty when the recognizer saw nothing else).
+    """
+
+    char: str
+    confidence: float
+    box: Box
+    alternatives: tuple[tuple[str, float], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Timings:
+    """Milliseconds spent on one image's stages (``detect`` is shared by all its plates)."""
+
+    detect_ms: float = 0.0
+    segment_ms: float = 0.0
+    recognize_ms: float = 0.0
+    total_ms: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PlateRead:
+    """One plate found in an image.
+
+    ``text``: the plate as its country writes it when a format rule matched (``1-ABC-234``),
+    else the characters read, left to right (two-row plates: top row first).
+    ``confidence``: the product of the detection's and the characters' confidences, in [0, 1].
+    ``country`` and ``format`` name the rule that matched, None when none did.
+    """
+
+    text: str
+    confidence: float
+    box: Box
+    detection_confidence: float
+    chars: tuple[CharRead, ...] = ()
+    country: str | None = None
+    format: str | None = None
+    timings: Timings = field(default_factory=Timings)
+
+    @property
+    def compact(self) -> str:
+        """The text without separators, uppercase letters and digits only (``1ABC234``)."""
+        return "".join(c for c in self.text.upper() if c.isalnum())
