@@ -1,6 +1,36 @@
-"""lpr: the license-plate reader built on pydarknet.
+"""lpr: a license-plate reader built on darknet (through pydarknet).
 
-The reader (detection, segmentation, recognition, CLI) and its trained models are being built
-(see the project's issues); today this package holds nothing but its version.
+    import lpr
+    for plate in lpr.read_plate("car.jpg"):
+        print(plate.text, plate.confidence, plate.box)
+
+``read_plate`` and ``Reader`` load lazily (importing lpr loads no model and no native code).
 """
-__version__ = "0.1.0"
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+__version__ = "0.2.0"
+
+__all__ = ["CharRead", "ImageError", "PlateRead", "Reader", "Timings", "read_plate"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .image_input import ImageError
+    from .reader import Reader, read_plate
+    from .results import CharRead, PlateRead, Timings
+
+
+def __getattr__(name: str):
+    if name in ("Reader", "read_plate"):
+        from . import reader
+
+        return getattr(reader, name)
+    if name == "ImageError":
+        from .image_input import ImageError
+
+        return ImageError
+    if name in ("CharRead", "PlateRead", "Timings"):
+        from . import results
+
+        return getattr(results, name)
+    raise AttributeError(f"module 'lpr' has no attribute {name!r}")

@@ -1,7 +1,7 @@
-"""The `lpr` command line. Today: `lpr data {plates,chars,validate,synth}` and `lpr train plates`.
+"""The `lpr` command line: `lpr read`, `lpr eval`, `lpr video`, `lpr data ...`, `lpr train ...`.
 
-Other command groups (`read`, `train`, `eval`) plug in as further `add_*_commands(subparsers)`
-functions registered in `COMMAND_GROUPS`; each sets `func` (args -> exit code) on its parsers.
+Command groups plug in as `add_*_commands(subparsers)` functions registered in
+`COMMAND_GROUPS`; each sets `func` (args -> exit code) on its parsers.
 Exit codes: 0 done, 1 the data or the output folder stopped us (nothing valid, missing source,
 non-empty output), 2 bad arguments.
 """
@@ -227,7 +227,14 @@ def add_train_commands(subparsers: argparse._SubParsersAction) -> None:
     add(subparsers)
 
 
-COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [add_data_commands, add_train_commands]
+def add_read_commands(subparsers: argparse._SubParsersAction) -> None:
+    from lpr.read_command import add_read_commands as add
+
+    add(subparsers)
+
+
+COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_read_commands, add_data_commands, add_train_commands]
 
 
 class _UsageError(Exception):

@@ -37,7 +37,8 @@ class PlateRead:
 
     ``text``: the plate as its country writes it when a format rule matched (``1-ABC-234``),
     else the characters read, left to right (two-row plates: top row first).
-    ``confidence``: the product of the detection's and the characters' confidences, in [0, 1].
+    ``confidence``: the detection's confidence times the geometric mean of the characters'
+    confidences, in [0, 1].
     ``country`` and ``format`` name the rule that matched, None when none did.
     """
 

@@ -2,10 +2,23 @@
 from __future__ import annotations
 
 import argparse
+import signal
 from pathlib import Path
 
-from .chars import DEFAULT_CFG as CHARS_CFG
-from .plates import DEFAULT_CFG
+from ..model_files import MODELS_DIR
+
+DEFAULT_CFG = MODELS_DIR / "plate-detector.cfg"
+CHARS_CFG = MODELS_DIR / "char-detector.cfg"
+CNN_CFG = MODELS_DIR / "char-cnn.cfg"
+
+
+def _stop_on_sigterm() -> None:
+    """`kill PID` stops training like Ctrl-C (the backup is saved), also for a background job,
+    where the shell leaves SIGINT ignored."""
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, handler)
 
 
 def _run_train_detector(args: argparse.Namespace) -> int:
@@ -18,7 +31,13 @@ def _run_train_detector(args: argparse.Namespace) -> int:
         from .chars import train_char_detector as train
     else:
         from .plates import train_plate_detector as train
-    result = train(args.data, args.work, cfg=args.cfg, max_batches=args.max_batches, seed=args.seed)
+    _stop_on_sigterm()
+    try:
+        result = train(args.data, args.work, cfg=args.cfg, max_batches=args.max_batches, seed=args.seed)
+    except KeyboardInterrupt:
+        backup = Path(args.work) / f"{Path(args.cfg).stem}.backup"
+        print(f"interrupted: the last completed iteration is saved in {backup}; run the same command to resume")
+        return 130
     state = "stopped" if result.stopped else "done"
     print(f"{state} at iteration {result.iteration}: loss {result.loss:.4f}, avg {result.avg_loss:.4f}; "
           f"backup {result.backup}" + (f", weights {result.weights}" if result.weights else ""))
@@ -29,6 +48,27 @@ def _run_train_detector(args: argparse.Namespace) -> int:
         print(f"validation ({score.images} images, {score.truths} boxes, thresh {args.thresh}, IoU 0.5): "
               f"precision {score.precision:.3f}, recall {score.recall:.3f}, median {score.median_ms:.1f} ms/image")
     pydarknet.check_weights(weights, pydarknet.parse_cfg(args.cfg))
+    return 0
+
+
+def _run_train_cnn(args: argparse.Namespace) -> int:
+    from .char_cnn import cached_samples, evaluate_cnn, train_char_cnn
+
+    _stop_on_sigterm()
+    try:
+        weights = train_char_cnn(args.train, args.work, cfg=args.cfg, max_batches=args.max_batches,
+                                 seed=args.seed, limit=args.limit)
+    except KeyboardInterrupt:
+        print(f"interrupted: the last completed iteration is saved in {args.work}/{args.cfg.stem}.backup; "
+              "run the same command to resume")
+        return 130
+    print(f"weights {weights}")
+    for valid in args.valid:
+        samples = cached_samples(args.work, [valid], name="valid-samples")
+        score = evaluate_cnn(args.cfg, weights, samples)
+        worst = ", ".join(f"{c}:{n}" for c, n in list(score.per_class_errors.items())[:8])
+        print(f"{valid}: accuracy {score.accuracy:.4f} on {score.samples} characters"
+              + (f" (most errors: {worst})" if worst else ""))
     return 0
 
 
@@ -62,3 +102,17 @@ def add_train_commands(subparsers: argparse._SubParsersAction) -> None:
     chars.add_argument("--seed", type=int, default=0)
     chars.add_argument("--thresh", type=float, default=0.25, help="detection threshold for the evaluation")
     chars.set_defaults(func=_run_train_detector)
+    cnn = kinds.add_parser(
+        "cnn", help="the character CNN (grayscale 75x100 classifier)",
+        description="Train (or resume from WORK_DIR/<cfg>.backup) the character CNN with darknet's training "
+                    "step on character crops cut (as the reader cuts them) from detection datasets: image lists "
+                    "whose YOLO labels box each character (`lpr data chars`, `lpr data synth chars`). Reports "
+                    "accuracy on each --valid list with the NumPy engine. Ctrl-C saves the backup.")
+    cnn.add_argument("work", type=Path, metavar="WORK_DIR", help="sample cache, backups, weights and loss.csv")
+    cnn.add_argument("--train", type=Path, nargs="+", required=True, metavar="LIST", help="training image lists")
+    cnn.add_argument("--valid", type=Path, nargs="*", default=[], metavar="LIST", help="held-out image lists")
+    cnn.add_argument("--cfg", type=Path, default=CNN_CFG, help="network cfg (default: the shipped one)")
+    cnn.add_argument("--max-batches", type=int, default=None, help="stop at this iteration (default: the cfg's)")
+    cnn.add_argument("--limit", type=int, default=None, help="use at most this many training images (seeded)")
+    cnn.add_argument("--seed", type=int, default=0)
+    cnn.set_defaults(func=_run_train_cnn)

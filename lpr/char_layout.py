@@ -1,0 +1,50 @@
+"""Reading order of a plate's characters: rows top to bottom, left to right within a row."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+Box = tuple[float, float, float, float]
+
+ROW_GAP = 0.6    # a jump in vertical centre above this share of the median height starts a new row
+
+
+def reading_order(boxes: Sequence[Box]) -> tuple[list[int], list[int]]:
+    """Indices of ``boxes`` in reading order, and each one's row (0 = top), same order.
+
+    Two-row plates (square, motorcycle): the centres split where they jump by more than
+    ROW_GAP character heights; more than two rows are not a plate and stay one row.
+    """
+    if not boxes:
+        return [], []
+    b = np.asarray(boxes, dtype=np.float64)
+    cy = (b[:, 1] + b[:, 3]) / 2
+    height = float(np.median(b[:, 3] - b[:, 1])) or 1.0
+    by_y = np.argsort(cy, kind="stable")
+    jumps = np.diff(cy[by_y])
+    rows = np.zeros(len(b), dtype=int)
+    if len(b) >= 4 and len(jumps):
+        cut = int(np.argmax(jumps))
+        if jumps[cut] > ROW_GAP * height and 1 <= cut + 1 <= len(b) - 1:
+            rows[by_y[cut + 1:]] = 1
+    order = sorted(range(len(b)), key=lambda i: (rows[i], (b[i, 0] + b[i, 2]) / 2))
+    return order, [int(rows[i]) for i in order]
+
+
+def skew_angle(boxes: Sequence[Box], rows: Sequence[int]) -> float:
+    """Degrees the text baseline is turned clockwise (image y down), from a least-squares line
+    through the bottom-centres of the longest row; 0 with fewer than 3 characters in it."""
+    if not boxes:
+        return 0.0
+    rows = np.asarray(rows)
+    row = int(np.bincount(rows).argmax())
+    b = np.asarray(boxes, dtype=np.float64)[rows == row]
+    if len(b) < 3:
+        return 0.0
+    x = (b[:, 0] + b[:, 2]) / 2
+    y = b[:, 3]
+    if np.ptp(x) < 1e-6:
+        return 0.0
+    slope = np.polyfit(x, y, 1)[0]
+    return float(np.degrees(np.arctan(slope)))

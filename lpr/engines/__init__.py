@@ -1,0 +1,1 @@
+"""Inference engines that run the reader's darknet networks (besides pydarknet itself)."""

@@ -1,0 +1,53 @@
+"""Pick the engine that runs a YOLO model: darknet (pydarknet, CPU or GPU) or OpenCV DNN.
+
+Both take the same cfg and weights and return the same pydarknet.Detection lists (tested to
+agree). ``auto``: darknet when it runs on a GPU, else OpenCV DNN when it is installed (its CPU
+convolutions are faster than darknet's here, see the README's benchmarks), else darknet.
+"""
+from __future__ import annotations
+
+from typing import Protocol, Sequence
+
+import numpy as np
+
+import pydarknet
+
+ENGINES = ("auto", "darknet", "opencv")
+
+
+class YoloEngine(Protocol):
+    def detect(self, image: np.ndarray, *, thresh: float = 0.25, nms: float = 0.45) -> list[pydarknet.Detection]:
+        ...
+
+    def close(self) -> None:
+        ...
+
+
+def opencv_available() -> bool:
+    try:
+        import cv2
+    except ImportError:
+        return False
+    return hasattr(cv2, "dnn") and hasattr(cv2.dnn, "readNetFromDarknet")
+
+
+def resolve_engine(engine: str) -> str:
+    """'darknet' or 'opencv' for ``engine`` (one of ENGINES); ValueError otherwise."""
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
+    if engine != "auto":
+        if engine == "opencv" and not opencv_available():
+            raise ValueError("engine='opencv' needs OpenCV with its dnn module (pip install opencv-python-headless)")
+        return engine
+    if pydarknet.build_info().get("cuda_devices"):
+        return "darknet"
+    return "opencv" if opencv_available() else "darknet"
+
+
+def open_yolo(cfg, weights, names: Sequence[str], engine: str) -> YoloEngine:
+    """A loaded detector on ``engine`` ('darknet' or 'opencv', see resolve_engine)."""
+    if resolve_engine(engine) == "opencv":
+        from .opencv_yolo import OpenCVYolo
+
+        return OpenCVYolo(cfg, weights, names=list(names))
+    return pydarknet.Network(cfg, weights, names=list(names))

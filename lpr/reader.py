@@ -1,0 +1,244 @@
+"""The end-to-end reader: image -> plates (detection, crop, characters, recognition, format).
+
+    reader = lpr.Reader()                 # loads the shipped models once
+    for plate in reader.read("car.jpg"):  # a path, encoded bytes or a BGR uint8 array
+        print(plate.text, plate.confidence, plate.box)
+
+Stages and where they live: plate detection (the plate-detector YOLO on lpr.engines),
+lpr.plate_crop (margin, straightening), segmentation (lpr.char_detection: the character
+detector; or lpr.segmentation.contours: OpenCV), recognition (the character detector's classes;
+or lpr.recognition.char_classifier: the character CNN in NumPy), lpr.formats (country rules).
+"""
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import model_files as mf
+from .char_detection import CharCandidates, CharDetector
+from .char_layout import reading_order, skew_angle
+from .engines.select import open_yolo, resolve_engine
+from .formats import gaps_from_boxes, match_plate
+from .image_input import ImageSource, load_image
+from .plate_crop import PlateCrop, crop_plate, straighten
+from .results import CharRead, PlateRead, Timings
+
+SEGMENTERS = ("yolo", "contours")
+RECOGNIZERS = ("yolo", "cnn")
+
+
+@dataclass(frozen=True)
+class ReaderOptions:
+    """Everything that changes what the reader returns (besides the models)."""
+
+    plate_threshold: float = 0.25      # plate detector confidence
+    char_threshold: float = 0.25       # character detector confidence (best class)
+    nms: float = 0.45
+    min_chars: int = 2                 # plates with fewer characters read are not returned
+    countries: tuple[str, ...] | None = None   # format rules to try (None: all)
+    straighten: bool = True            # turn tilted plates level and read them again
+
+    def __post_init__(self) -> None:
+        for name in ("plate_threshold", "char_threshold", "nms"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be in [0, 1], got {value}")
+        if self.min_chars < 0:
+            raise ValueError(f"min_chars must be >= 0, got {self.min_chars}")
+        if self.countries is not None:
+            from .formats import countries as known
+
+            unknown = sorted(set(self.countries) - set(known()))
+            if unknown:
+                raise ValueError(f"no format rules for {', '.join(unknown)}; known: {', '.join(known())}")
+
+
+def _ms(start: float) -> float:
+    return (time.perf_counter() - start) * 1000.0
+
+
+class Reader:
+    """Holds the loaded models; ``read(image)`` returns one PlateRead per plate, best first.
+
+    - ``engine``: "auto" (darknet on a GPU, else OpenCV DNN if installed, else darknet),
+      "darknet" or "opencv"; the same weights either way.
+    - ``segmenter``: "yolo" (the character detector) or "contours" (OpenCV, no model).
+    - ``recognizer``: "yolo" (the character detector's classes; needs segmenter="yolo") or
+      "cnn" (the character CNN on each character crop, NumPy).
+    - ``countries``: format rules to try, e.g. ["be"] (default: all); other options: see
+      ReaderOptions. ``models_dir``: a folder with the model files (default: the package's).
+
+    One Reader may be used from several threads (each network has its own lock).
+    """
+
+    def __init__(self, *, engine: str = "auto", segmenter: str = "yolo", recognizer: str = "yolo",
+                 countries: Sequence[str] | None = None, plate_threshold: float = 0.25,
+                 char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
+                 straighten: bool = True, models_dir: str | os.PathLike | None = None) -> None:
+        if segmenter not in SEGMENTERS:
+            raise ValueError(f"segmenter must be one of {', '.join(SEGMENTERS)}, got {segmenter!r}")
+        if recognizer not in RECOGNIZERS:
+            raise ValueError(f"recognizer must be one of {', '.join(RECOGNIZERS)}, got {recognizer!r}")
+        if recognizer == "yolo" and segmenter != "yolo":
+            raise ValueError("recognizer='yolo' reads the characters the character detector finds: "
+                             "use segmenter='yolo', or recognizer='cnn' with segmenter='contours'")
+        self.options = ReaderOptions(plate_threshold, char_threshold, nms, min_chars,
+                                     tuple(countries) if countries is not None else None, straighten)
+        self.engine = resolve_engine(engine)
+        self.segmenter, self.recognizer = segmenter, recognizer
+        self._closers = []
+        try:
+            plates = mf.model_files(mf.PLATE_DETECTOR, models_dir)
+            self._plate_detector = open_yolo(plates.cfg, plates.weights, plates.names, self.engine)
+            self._closers.append(self._plate_detector)
+            self._char_detector = None
+            if segmenter == "yolo":
+                chars = mf.model_files(mf.CHAR_DETECTOR, models_dir)
+                self._char_detector = CharDetector(open_yolo(chars.cfg, chars.weights, chars.names, self.engine),
+                                                   thresh=char_threshold, nms=nms)
+                self._closers.append(self._char_detector)
+            self._classifier = None
+            if recognizer == "cnn":
+                from .recognition.char_classifier import CharClassifier
+
+                cnn = mf.model_files(mf.CHAR_CNN, models_dir)
+                self._classifier = CharClassifier(cnn.cfg, cnn.weights, cnn.names)
+        except BaseException:
+            self.close()
+            raise
+        self._closed = False
+
+    # ------------------------------------------------------------------ lifecycle
+    def close(self) -> None:
+        for model in reversed(getattr(self, "_closers", [])):
+            model.close()
+        self._closers = []
+        self._closed = True
+
+    def __enter__(self) -> Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return (f"Reader(engine={self.engine!r}, segmenter={self.segmenter!r}, recognizer={self.recognizer!r}, "
+                f"countries={self.options.countries!r})")
+
+    # ------------------------------------------------------------------ reading
+    def read(self, image: ImageSource) -> list[PlateRead]:
+        """The plates in ``image`` (path, encoded bytes or array; see lpr.image_input),
+        most confident first. Raises lpr.ImageError for an unusable image."""
+        if self._closed:
+            raise RuntimeError("this Reader is closed")
+        start = time.perf_counter()
+        pixels = load_image(image)
+        t = time.perf_counter()
+        detections = self._plate_detector.detect(pixels, thresh=self.options.plate_threshold, nms=self.options.nms)
+        detect_ms = _ms(t)
+        plates = []
+        for det in detections:
+            read = self._read_plate(pixels, det, detect_ms)
+            if read is not None:
+                plates.append(read)
+        total = _ms(start)
+        plates = [_with_total(p, total) for p in plates]
+        return sorted(plates, key=lambda p: -p.confidence)
+
+    def _segment(self, crop: PlateCrop) -> tuple[list[tuple[float, float, float, float]],
+                                                  list[tuple[tuple[str, float], ...]] | None]:
+        """Character boxes (crop pixels, any order) and, for the YOLO segmenter, their classes."""
+        if self._char_detector is not None:
+            found: list[CharCandidates] = self._char_detector.find(crop.image)
+            return [c.box for c in found], [c.candidates for c in found]
+        from .segmentation.contours import segment_characters
+
+        return [c.box for c in segment_characters(crop.image)], None
+
+    def _read_plate(self, image: np.ndarray, det, detect_ms: float) -> PlateRead | None:
+        crop = crop_plate(image, det.box)
+        if crop is None:
+            return None
+        t = time.perf_counter()
+        boxes, classes = self._segment(crop)
+        order, rows = reading_order(boxes)
+        if self.options.straighten and len(boxes) >= 3:
+            turned = straighten(crop, skew_angle([boxes[i] for i in order], rows))
+            if turned is not None:
+                boxes2, classes2 = self._segment(turned)
+                if len(boxes2) >= len(boxes):
+                    crop, boxes, classes = turned, boxes2, classes2
+                    order, rows = reading_order(boxes)
+        segment_ms = _ms(t)
+        t = time.perf_counter()
+        boxes = [boxes[i] for i in order]
+        if classes is not None:
+            candidates = [classes[i] for i in order]
+        else:
+            candidates = self._classify(crop, boxes)
+        recognize_ms = _ms(t)
+        if len(candidates) < max(self.options.min_chars, 1):
+            return None
+        chars = tuple(CharRead(c[0][0], c[0][1], crop.box_to_image(b), tuple(c[1:]))
+                      for c, b in zip(candidates, boxes))
+        match = match_plate([list(c) for c in candidates], countries=self.options.countries,
+                            gaps=gaps_from_boxes(boxes))
+        if match is not None:
+            text, country, fmt = match.text, match.country, match.format
+            # a character the rules chose among the candidates keeps its probability; a confusion
+            # stand-in (0 read where only a letter fits) gets half of what was read
+            probs = [dict(c).get(ch, 0.0) or c[0][1] * 0.5 for c, ch in zip(candidates, match.chars)]
+            chars = tuple(CharRead(ch, float(p), r.box, r.alternatives)
+                          for ch, p, r in zip(match.chars, probs, chars))
+        else:
+            text, country, fmt = "".join(c.char for c in chars), None, None
+        char_conf = float(np.exp(np.mean(np.log([max(c.confidence, 1e-6) for c in chars]))))
+        timings = Timings(detect_ms=detect_ms, segment_ms=segment_ms, recognize_ms=recognize_ms)
+        return PlateRead(text=text, confidence=float(det.confidence) * char_conf, box=tuple(det.box),
+                         detection_confidence=float(det.confidence), chars=chars, country=country,
+                         format=fmt, timings=timings)
+
+    def _classify(self, crop: PlateCrop, boxes) -> list[tuple[tuple[str, float], ...]]:
+        from .segmentation.contours import char_crops
+
+        if not boxes:
+            return []
+        crops = char_crops(crop.image, boxes, size=self._classifier.crop_size)
+        return self._classifier.classify(crops)
+
+
+def _with_total(plate: PlateRead, total_ms: float) -> PlateRead:
+    from dataclasses import replace
+
+    return replace(plate, timings=replace(plate.timings, total_ms=total_ms))
+
+
+_default_reader: Reader | None = None
+_default_lock = threading.Lock()
+
+
+def default_reader() -> Reader:
+    """The Reader read_plate() uses, loaded on first use (the shipped models, engine auto)."""
+    global _default_reader
+    with _default_lock:
+        if _default_reader is None:
+            _default_reader = Reader()
+        return _default_reader
+
+
+def read_plate(image: ImageSource, **options) -> list[PlateRead]:
+    """Read the plates in ``image`` (a path, encoded bytes or a BGR uint8 array).
+
+    Without options it uses one cached Reader; with options (engine, segmenter, recognizer,
+    countries, thresholds; see Reader) it builds a Reader for them, which loads the models
+    again: hold a Reader yourself to read many images with the same options.
+    """
+    if not options:
+        return default_reader().read(image)
+    with Reader(**options) as reader:
+        return reader.read(image)

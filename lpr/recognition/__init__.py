@@ -1,0 +1,1 @@
+"""Character recognition: classifying segmented plate characters."""

@@ -1,0 +1,43 @@
+"""Recognition by the character CNN: grayscale 75x100 character crops -> class probabilities,
+run by the NumPy engine (no darknet, no TensorFlow, no torch at inference)."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .numpy_network import NumpyNetwork
+
+MAX_ALTERNATIVES = 4
+
+
+class CharClassifier:
+    """Wraps the character CNN. ``classify(crops)`` takes N x 100 x 75 float32 crops in [0, 1]
+    (dark character on light, see lpr.segmentation.contours.char_crops) and returns, per crop,
+    ``(char, probability)`` best first."""
+
+    def __init__(self, cfg, weights, names: Sequence[str]) -> None:
+        self.network = NumpyNetwork(cfg, weights)
+        self.names = tuple(names)
+        channels, self.height, self.width = self.network.input_shape
+        if channels != 1:
+            raise ValueError(f"{cfg}: the character CNN must take one (grayscale) channel, not {channels}")
+
+    @property
+    def crop_size(self) -> tuple[int, int]:
+        """(width, height) of the crops it takes."""
+        return self.width, self.height
+
+    def classify(self, crops: np.ndarray) -> list[tuple[tuple[str, float], ...]]:
+        if len(crops) == 0:
+            return []
+        probabilities = self.network.predict(np.asarray(crops, dtype=np.float32).reshape(
+            len(crops), 1, self.height, self.width))
+        out = []
+        for row in probabilities:
+            top = np.argsort(-row, kind="stable")[:1 + MAX_ALTERNATIVES]
+            out.append(tuple((self.names[i], float(row[i])) for i in top))
+        return out
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,172 @@
+"""Train the character CNN (lpr/models/char-cnn.cfg, grayscale 75x100 -> 0-9 A-Z) with darknet's
+training step (pydarknet.ArrayTrainer), fed from NumPy.
+
+darknet's classification loader always makes 3-channel square crops, so the samples are made
+here, with the reader's own crop function (lpr.segmentation.contours.char_crops) from detection
+datasets (images + YOLO character boxes: `lpr data chars`, `lpr data synth chars`): the CNN
+trains on exactly what it will see. Samples are cached as uint8 in the work folder; each
+iteration draws a seeded batch (the seed is the iteration number, so a resumed run continues
+the same sequence) with small shifts, scale and contrast changes and noise.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+from tqdm import tqdm
+
+import pydarknet
+from pydarknet.training import darknet_label_path
+
+from ..model_files import CHARACTERS
+from .progress import TrainingMonitor
+
+DEFAULT_CFG = Path(__file__).resolve().parent.parent / "models" / "char-cnn.cfg"
+BACKUP_EVERY = 50
+
+
+@dataclass(frozen=True)
+class CharSamples:
+    images: np.ndarray     # N x H x W uint8 (dark character on light)
+    labels: np.ndarray     # N int64 class indices into CHARACTERS
+
+
+@dataclass(frozen=True)
+class CnnScore:
+    samples: int
+    accuracy: float
+    per_class_errors: dict[str, int]
+
+
+def _list_images(list_file: Path) -> list[str]:
+    return [line.strip() for line in Path(list_file).read_text().splitlines() if line.strip()]
+
+
+def build_samples(list_files: list[Path], *, size: tuple[int, int] = (75, 100), limit: int | None = None,
+                  seed: int = 0, progress: bool = True) -> CharSamples:
+    """Character crops (``size`` = width, height) from every box of the images in ``list_files``.
+    ``limit``: at most this many images, a seeded sample."""
+    from ..segmentation.contours import char_crops
+
+    paths = [p for f in list_files for p in _list_images(f)]
+    if limit is not None and len(paths) > limit:
+        keep = np.random.default_rng(seed).choice(len(paths), size=limit, replace=False)
+        paths = [paths[i] for i in sorted(keep)]
+    images, labels = [], []
+    for path in tqdm(paths, desc="character crops", unit="image", disable=not progress):
+        image = cv2.imread(path)
+        if image is None:
+            raise FileNotFoundError(f"{path}: unreadable image")
+        h, w = image.shape[:2]
+        boxes, classes = [], []
+        for line in Path(darknet_label_path(path)).read_text().splitlines():
+            if line.strip():
+                cls, cx, cy, bw, bh = (float(v) for v in line.split())
+                boxes.append(((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h))
+                classes.append(int(cls))
+        if boxes:
+            crops = char_crops(image, boxes, size=size)
+            images.append(np.clip(crops * 255.0 + 0.5, 0, 255).astype(np.uint8))
+            labels.extend(classes)
+    if not images:
+        raise ValueError(f"no character boxes in {', '.join(map(str, list_files))}")
+    return CharSamples(np.concatenate(images), np.asarray(labels, dtype=np.int64))
+
+
+def cached_samples(work_dir: Path, list_files: list[Path], *, name: str, limit: int | None = None,
+                   seed: int = 0) -> CharSamples:
+    """build_samples(), cached in ``work_dir/<name>-<digest of the inputs>.npz``."""
+    key = json.dumps({"lists": [str(Path(f).resolve()) for f in list_files], "limit": limit, "seed": seed,
+                      "sizes": [Path(f).stat().st_size for f in list_files]})
+    path = Path(work_dir) / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
+    if path.is_file():
+        with np.load(path) as data:
+            return CharSamples(data["images"], data["labels"])
+    samples = build_samples(list_files, limit=limit, seed=seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part.npz")
+    np.savez_compressed(tmp, images=samples.images, labels=samples.labels)
+    tmp.replace(path)
+    return samples
+
+
+def augment(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """float32 N x 1 x H x W in [0, 1]: each crop shifted (up to 6% of its size), scaled (0.85-1.15),
+    its contrast and brightness changed, Gaussian noise added."""
+    n, h, w = images.shape
+    out = np.empty((n, 1, h, w), dtype=np.float32)
+    for i in range(n):
+        scale = rng.uniform(0.85, 1.15)
+        dx, dy = rng.uniform(-0.06, 0.06) * w, rng.uniform(-0.06, 0.06) * h
+        m = np.array([[scale, 0, (1 - scale) * w / 2 + dx], [0, scale, (1 - scale) * h / 2 + dy]])
+        warped = cv2.warpAffine(images[i], m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+        x = warped.astype(np.float32) / 255.0
+        contrast, brightness = rng.uniform(0.6, 1.0), rng.uniform(-0.1, 0.1)
+        x = (x - 0.5) * contrast + 0.5 + brightness
+        x += rng.normal(0.0, rng.uniform(0.0, 0.06), size=x.shape).astype(np.float32)
+        out[i, 0] = np.clip(x, 0.0, 1.0)
+    return out
+
+
+def evaluate_cnn(cfg: Path, weights: Path, samples: CharSamples) -> CnnScore:
+    """Accuracy of the NumPy engine (the reader's path) on ``samples``."""
+    from ..recognition.numpy_network import NumpyNetwork
+
+    net = NumpyNetwork(cfg, weights)
+    predicted = []
+    for start in range(0, len(samples.images), 256):
+        batch = samples.images[start:start + 256].astype(np.float32)[:, None] / 255.0
+        predicted.append(net.predict(batch).argmax(axis=1))
+    guess = np.concatenate(predicted)
+    wrong = guess != samples.labels
+    errors: dict[str, int] = {}
+    for truth in samples.labels[wrong]:
+        errors[CHARACTERS[truth]] = errors.get(CHARACTERS[truth], 0) + 1
+    return CnnScore(len(guess), float(1.0 - wrong.mean()), dict(sorted(errors.items(), key=lambda kv: -kv[1])))
+
+
+def train_char_cnn(train_lists: list[Path], work_dir: Path, *, cfg: Path = DEFAULT_CFG,
+                   max_batches: int | None = None, seed: int = 0, limit: int | None = None) -> Path:
+    """Train (or resume from ``work_dir/<cfg stem>.backup``); returns the weights written
+    (``<stem>_final.weights`` when max_batches was reached, else the backup). Ctrl-C saves."""
+    work_dir = Path(work_dir)
+    work_dir.mkdir(parents=True, exist_ok=True)
+    samples = cached_samples(work_dir, train_lists, name="train-samples", limit=limit, seed=seed)
+    stem = Path(cfg).stem
+    backup = work_dir / f"{stem}.backup"
+    trainer = pydarknet.ArrayTrainer(cfg, backup if backup.is_file() else None, seed=seed)
+    stop = max_batches or trainer.max_batches
+    n = trainer.batch_size
+    avg = -1.0
+    with trainer, TrainingMonitor(work_dir / "loss.csv", desc="char cnn") as monitor:
+        try:
+            while trainer.iteration < stop:
+                iteration = trainer.iteration
+                rng = np.random.default_rng([seed, iteration])
+                pick = rng.integers(len(samples.labels), size=n)
+                x = augment(samples.images[pick], rng)
+                y = np.zeros((n, len(CHARACTERS)), dtype=np.float32)
+                y[np.arange(n), samples.labels[pick]] = 1.0
+                start = time.perf_counter()
+                loss = trainer.step(x, y)
+                seconds = time.perf_counter() - start
+                avg = loss if avg < 0 else 0.9 * avg + 0.1 * loss
+                if trainer.iteration % BACKUP_EVERY == 0:
+                    trainer.save(backup)
+                monitor(pydarknet.TrainingProgress(
+                    iteration=trainer.iteration, max_batches=stop, loss=loss, avg_loss=avg,
+                    learning_rate=trainer.learning_rate, images_per_second=n / max(seconds, 1e-9),
+                    seconds=seconds, images=trainer.iteration * n, input_size=(trainer.input_shape[2],
+                                                                               trainer.input_shape[1])))
+        except KeyboardInterrupt:
+            trainer.save(backup)
+            raise
+        trainer.save(backup)
+        final = work_dir / f"{stem}_final.weights"
+        trainer.save(final)
+    return final
