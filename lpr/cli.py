@@ -233,8 +233,14 @@ def add_read_commands(subparsers: argparse._SubParsersAction) -> None:
     add(subparsers)
 
 
+def add_video_commands(subparsers: argparse._SubParsersAction) -> None:
+    from lpr.video.command import add_video_command
+
+    add_video_command(subparsers)
+
+
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_read_commands, add_data_commands, add_train_commands]
+    add_read_commands, add_video_commands, add_data_commands, add_train_commands]
 
 
 class _UsageError(Exception):

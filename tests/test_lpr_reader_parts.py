@@ -1,0 +1,115 @@
+"""The reader's model-free stages: reading order, crops and their mapping back, grouping of
+the character detector's per-class detections, evaluation scoring."""
+import math
+
+import numpy as np
+import pytest
+
+from pydarknet import Detection
+
+from lpr.char_detection import group_detections
+from lpr.char_layout import reading_order, skew_angle
+from lpr.evaluation import LabelledImage, TruthPlate, read_labels, score_image
+from lpr.plate_crop import crop_plate, straighten
+from lpr.results import PlateRead
+
+
+def test_reading_order_one_row_left_to_right():
+    boxes = [(50, 10, 60, 30), (10, 12, 20, 32), (30, 11, 40, 31)]
+    order, rows = reading_order(boxes)
+    assert order == [1, 2, 0] and rows == [0, 0, 0]
+
+
+def test_reading_order_two_rows_top_first():
+    top = [(10 + 15 * i, 5, 22 + 15 * i, 25) for i in range(3)]
+    bottom = [(5 + 15 * i, 35, 17 + 15 * i, 55) for i in range(4)]
+    boxes = bottom[::-1] + top
+    order, rows = reading_order(boxes)
+    assert [boxes[i] for i in order] == top + bottom
+    assert rows == [0] * 3 + [1] * 4
+
+
+def test_reading_order_tilted_single_row_stays_one_row():
+    boxes = [(10 * i, 2 * i, 10 * i + 8, 2 * i + 20) for i in range(7)]     # 11 degrees of slope
+    assert reading_order(boxes)[1] == [0] * 7
+
+
+def test_skew_angle_sign_and_size():
+    slope = math.tan(math.radians(10))
+    boxes = [(x, 10 + x * slope - 20, x + 8, 10 + x * slope) for x in range(0, 80, 12)]
+    assert skew_angle(boxes, [0] * len(boxes)) == pytest.approx(10, abs=0.01)
+    assert skew_angle(boxes[:2], [0, 0]) == 0.0
+
+
+def test_crop_maps_back_and_clips():
+    image = np.zeros((100, 200, 3), np.uint8)
+    crop = crop_plate(image, (50, 40, 150, 70))
+    assert crop is not None
+    x1, y1, x2, y2 = crop.box_to_image((0, 0, crop.image.shape[1], crop.image.shape[0]))
+    assert x1 < 50 and x2 > 150 and y1 < 40 and y2 > 70
+    assert crop.box_to_image((10, 5, 20, 9)) == pytest.approx((10 + x1, 5 + y1, 20 + x1, 9 + y1))
+    edge = crop_plate(image, (-30, -10, 20, 30))
+    assert edge.image.shape[:2] == (38, 24)            # clipped at the top-left corner
+    assert crop_plate(image, (300, 300, 400, 400)) is None
+
+
+def test_straighten_levels_a_tilted_bar_and_maps_boxes_back():
+    import cv2
+
+    image = np.full((120, 240, 3), 255, np.uint8)
+    centre, angle = (120, 60), 12.0
+    bar = cv2.boxPoints((centre, (150, 16), angle)).astype(np.int32)
+    cv2.fillPoly(image, [bar], (0, 0, 0))
+    crop = crop_plate(image, (20, 20, 220, 100))
+    assert straighten(crop, 1.0) is None                 # too little to bother
+    turned = straighten(crop, angle)
+    ys, xs = np.nonzero(turned.image[:, :, 0] < 128)
+    assert ys.max() - ys.min() < 24                      # level: about the bar's 16 px height
+    # the straightened bar's box, mapped back, covers the tilted bar in the image
+    x1, y1, x2, y2 = turned.box_to_image((xs.min(), ys.min(), xs.max() + 1, ys.max() + 1))
+    assert x1 <= bar[:, 0].min() + 3 and x2 >= bar[:, 0].max() - 3
+    assert y1 <= bar[:, 1].min() + 3 and y2 >= bar[:, 1].max() - 3
+
+
+def _det(name, p, box):
+    return Detection(class_id=0, name=name, confidence=p, box=box)
+
+
+def test_group_detections_merges_classes_of_one_character():
+    a = (10.0, 5.0, 20.0, 30.0)
+    a_shifted = (10.5, 5.0, 20.5, 30.0)                   # another class's box on the same character
+    b = (25.0, 5.0, 35.0, 30.0)
+    dets = [_det("O", 0.3, a), _det("0", 0.6, a_shifted), _det("D", 0.05, a), _det("7", 0.9, b),
+            _det("1", 0.1, (40.0, 5.0, 50.0, 30.0))]
+    groups = group_detections(dets, thresh=0.25)
+    assert len(groups) == 2                               # the 0.1 character is below the threshold
+    first = next(g for g in groups if g.box == a_shifted)
+    assert [c for c, _ in first.candidates] == ["0", "O", "D"]
+    assert first.best == ("0", 0.6)
+
+
+def test_read_labels_and_scoring(tmp_path):
+    import cv2
+
+    cv2.imwrite(str(tmp_path / "car.jpg"), np.zeros((50, 80, 3), np.uint8))
+    (tmp_path / "car.txt").write_text("car.jpg\t10\t10\t40\t12\tAB1O23\n")
+    cv2.imwrite(str(tmp_path / "unlabelled.jpg"), np.zeros((5, 5, 3), np.uint8))
+    items = read_labels(tmp_path)
+    assert [i.path.name for i in items] == ["car.jpg"]
+    assert items[0].plates == (TruthPlate((10.0, 10.0, 50.0, 22.0), "AB1O23"),)
+
+    def plate(text, box):
+        return PlateRead(text=text, confidence=0.9, box=box, detection_confidence=0.9)
+
+    item = items[0]
+    outcomes, extra = score_image(item, [plate("AB-1023", (11, 10, 49, 23)), plate("ZZ", (60, 30, 70, 40))])
+    assert extra == 1
+    (o,) = outcomes
+    assert o.detected and not o.strict and o.folded          # O/0 folded
+    outcomes, extra = score_image(item, [plate("AB1O23", (45, 10, 90, 22))])   # IoU < 0.3
+    assert not outcomes[0].detected and extra == 1
+    (tmp_path / "bad.txt").write_text("bad.jpg\t1\t2\n")
+    cv2.imwrite(str(tmp_path / "bad.jpg"), np.zeros((5, 5, 3), np.uint8))
+    with pytest.raises(ValueError, match="bad.txt:1"):
+        read_labels(tmp_path)
+    assert isinstance(item, LabelledImage)

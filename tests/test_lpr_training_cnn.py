@@ -1,0 +1,113 @@
+"""pydarknet.ArrayTrainer (darknet's training step fed from NumPy) and the character-CNN
+training built on it."""
+import numpy as np
+import pytest
+
+import pydarknet
+
+TINY_CLASSIFIER = """
+[net]
+batch=16
+subdivisions=1
+width=8
+height=8
+channels=1
+momentum=0.9
+decay=0.0005
+learning_rate=0.1
+policy=constant
+max_batches=200
+
+[convolutional]
+batch_normalize=1
+filters=4
+size=3
+stride=1
+pad=1
+activation=leaky
+
+[connected]
+output=2
+activation=linear
+
+[softmax]
+groups=1
+"""
+
+
+def _bright_or_dark(rng, n):
+    labels = rng.integers(0, 2, n)
+    x = (rng.uniform(0.0, 0.4, (n, 1, 8, 8)) + 0.5 * labels[:, None, None, None]).astype(np.float32)
+    y = np.eye(2, dtype=np.float32)[labels]
+    return x, y, labels
+
+
+def test_array_trainer_learns_saves_and_resumes(tmp_path):
+    cfg = tmp_path / "tiny.cfg"
+    cfg.write_text(TINY_CLASSIFIER)
+    rng = np.random.default_rng(0)
+    with pydarknet.ArrayTrainer(cfg, seed=3) as trainer:
+        assert trainer.batch_size == 16 and trainer.input_shape == (1, 8, 8)
+        losses = [trainer.step(*_bright_or_dark(rng, 16)[:2]) for _ in range(60)]
+        assert trainer.iteration == 60
+        weights = trainer.save(tmp_path / "tiny.weights")
+    assert np.mean(losses[-10:]) < 0.5 * np.mean(losses[:5])
+    x, _, labels = _bright_or_dark(np.random.default_rng(9), 64)
+    with pydarknet.Network(cfg, weights) as net:
+        predicted = np.concatenate([net.forward(x[i:i + 1])[0].reshape(-1, 2) for i in range(64)]).argmax(1)
+    assert (predicted == labels).mean() > 0.95
+    with pydarknet.ArrayTrainer(cfg, weights) as resumed:
+        assert resumed.iteration == 60                  # the image count travels in the weights
+        resumed.step(*_bright_or_dark(rng, 16)[:2])
+        assert resumed.iteration == 61
+
+
+def test_array_trainer_rejects_wrong_shapes(tmp_path):
+    cfg = tmp_path / "tiny.cfg"
+    cfg.write_text(TINY_CLASSIFIER)
+    with pydarknet.ArrayTrainer(cfg) as trainer:
+        x, y, _ = _bright_or_dark(np.random.default_rng(0), 16)
+        with pytest.raises(ValueError, match="16 images"):
+            trainer.step(x[:8], y[:8])
+        with pytest.raises(ValueError, match="shaped"):
+            trainer.step(x.reshape(16, 1, 4, 16), y)
+        with pytest.raises(ValueError, match="truths"):
+            trainer.step(x, np.zeros((16, 3), np.float32))
+    with pytest.raises(FileNotFoundError):
+        pydarknet.ArrayTrainer(tmp_path / "missing.cfg")
+
+
+def test_char_cnn_training_resumes_and_scores(tmp_path):
+    """Two short runs of `train_char_cnn` continue one schedule; the NumPy engine scores it."""
+    import cv2
+
+    from lpr.training.char_cnn import cached_samples, evaluate_cnn, train_char_cnn
+
+    images, labels = tmp_path / "images", tmp_path / "labels"
+    images.mkdir()
+    labels.mkdir()
+    rng = np.random.default_rng(0)
+    for k in range(6):                                   # strips of two drawn characters
+        canvas = np.full((40, 80, 3), 255, np.uint8)
+        lines = []
+        for j, (char, cls) in enumerate((("1", 1), ("7", 7))):
+            x0 = 8 + 36 * j + int(rng.integers(0, 4))
+            cv2.putText(canvas, char, (x0, 32), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 0, 0), 2)
+            lines.append(f"{cls} {(x0 + 10) / 80:.4f} 0.5 {24 / 80:.4f} {30 / 40:.4f}")
+        cv2.imwrite(str(images / f"s{k}.png"), canvas)
+        (labels / f"s{k}.txt").write_text("\n".join(lines) + "\n")
+    listing = tmp_path / "train.txt"
+    listing.write_text("\n".join(str(p) for p in sorted(images.glob("*.png"))) + "\n")
+    cfg = tmp_path / "cnn.cfg"
+    cfg.write_text(TINY_CLASSIFIER.replace("width=8", "width=75").replace("height=8", "height=100")
+                   .replace("output=2", "output=36").replace("batch=16", "batch=4"))
+    work = tmp_path / "work"
+    first = train_char_cnn([listing], work, cfg=cfg, max_batches=2)
+    assert first.name == "cnn_final.weights"
+    train_char_cnn([listing], work, cfg=cfg, max_batches=5)
+    rows = (work / "loss.csv").read_text().splitlines()
+    assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2, 3, 4, 5]
+    samples = cached_samples(work, [listing], name="train-samples")
+    assert samples.images.shape == (12, 100, 75) and sorted(set(samples.labels.tolist())) == [1, 7]
+    score = evaluate_cnn(cfg, work / "cnn.backup", samples)
+    assert score.samples == 12 and 0.0 <= score.accuracy <= 1.0

@@ -1,0 +1,452 @@
+"""lpr.video (tracking, voting, the video loop, `lpr video`) and lpr.drawing, on synthetic plate
+sequences and a small generated video with a fake reader: nothing here depends on a model."""
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+cv2 = pytest.importorskip("cv2")
+
+from lpr.drawing import ImageWriteError, _label_origin, _style, draw_plates, write_image  # noqa: E402
+from lpr.results import CharRead, PlateRead  # noqa: E402
+from lpr.video.command import add_video_command  # noqa: E402
+from lpr.video.runner import VideoSourceError, parse_source, read_video  # noqa: E402
+from lpr.video.tracking import PlateTracker, TrackReport, vote  # noqa: E402
+
+
+def plate(text: str, confidence: float, box, *, country=None, fmt=None, chars=()) -> PlateRead:
+    return PlateRead(text=text, confidence=confidence, box=tuple(float(v) for v in box),
+                     detection_confidence=confidence, chars=chars, country=country, format=fmt)
+
+
+def moved(box, dx: float, dy: float = 0.0):
+    x1, y1, x2, y2 = box
+    return (x1 + dx, y1 + dy, x2 + dx, y2 + dy)
+
+
+def run_tracker(tracker: PlateTracker, frames) -> list[TrackReport]:
+    """Feed ``frames`` (lists of plates, frame index = position) and finish."""
+    reports = []
+    for index, plates in enumerate(frames):
+        reports += tracker.update(index, plates)
+    return reports + tracker.finish()
+
+
+# --------------------------------------------------------------------------- tracking
+
+def test_a_moving_plate_is_one_track():
+    box = (40, 100, 140, 130)
+    frames = [[plate("1-ABC-234", 0.8, moved(box, 12 * i, 2 * i))] for i in range(20)]
+    reports = run_tracker(PlateTracker(), frames)
+    assert len(reports) == 1
+    report = reports[0]
+    assert (report.track_id, report.text, report.frames, report.readings) == (1, "1-ABC-234", (0, 19), 20)
+    assert report.votes == 20 and report.confidence == pytest.approx(0.8)
+
+
+def test_fast_motion_without_overlap_stays_one_track():
+    # 90 px a frame for a 100 px plate: IoU 0.05 with the last box, the centre-distance fallback
+    # takes the first step, the velocity estimate the rest
+    box = (0, 100, 100, 130)
+    frames = [[plate("AB12CDE", 0.7, moved(box, 90 * i))] for i in range(8)]
+    reports = run_tracker(PlateTracker(), frames)
+    assert [(r.text, r.frames, r.readings) for r in reports] == [("AB12CDE", (0, 7), 8)]
+    # without the fallback and prediction it would break up: check the test would notice
+    assert len(run_tracker(PlateTracker(max_distance=0.0), frames)) == 0   # 8 one-reading tracks, all noise
+
+
+def test_two_plates_side_by_side_stay_two_tracks():
+    left, right = (20, 100, 120, 130), (140, 102, 240, 132)
+    frames = []
+    for i in range(12):
+        pair = [plate("1-ABC-234", 0.8, moved(left, 3 * i)), plate("2-XYZ-987", 0.7, moved(right, 3 * i))]
+        frames.append(pair if i % 2 else pair[::-1])       # the reader's order must not matter
+    reports = run_tracker(PlateTracker(), frames)
+    assert sorted((r.text, r.readings, r.votes, r.frames) for r in reports) == [
+        ("1-ABC-234", 12, 12, (0, 11)), ("2-XYZ-987", 12, 12, (0, 11))]
+    assert sorted(r.track_id for r in reports) == [1, 2]
+
+
+def test_a_plate_gone_longer_than_max_missed_starts_a_new_track():
+    box = (50, 50, 150, 80)
+    seen = [[plate("1-ABC-234", 0.9, box)]]
+    tracker = PlateTracker(max_missed=2)
+    ended = []
+    for index, plates in enumerate(seen * 5 + [[]] * 3 + seen * 5):   # gone for frames 5, 6, 7
+        reports = tracker.update(index, plates)
+        if reports:
+            ended.append((index, reports))
+    assert [(index, [(r.track_id, r.frames) for r in reports]) for index, reports in ended] == [(7, [(1, (0, 4))])]
+    rest = tracker.finish()
+    assert [(r.track_id, r.frames, r.readings) for r in rest] == [(2, (8, 12), 5)]
+
+
+def test_a_gap_of_max_missed_frames_keeps_the_track():
+    box = (50, 50, 150, 80)
+    seen = [[plate("1-ABC-234", 0.9, box)]]
+    reports = run_tracker(PlateTracker(max_missed=2), seen * 5 + [[]] * 2 + seen * 5)
+    assert [(r.track_id, r.frames, r.readings) for r in reports] == [(1, (0, 11), 10)]
+
+
+def test_one_plate_per_track_per_frame():
+    # two detections on the same plate in one frame: one continues the track, the other starts one
+    box = (50, 50, 150, 80)
+    tracker = PlateTracker(min_hits=1)
+    tracker.update(0, [plate("1ABC234", 0.9, box)])
+    tracker.update(1, [plate("1ABC234", 0.9, box), plate("1ABC234", 0.5, moved(box, 2))])
+    reports = tracker.finish()
+    assert sorted(r.readings for r in reports) == [1, 2]
+
+
+def test_frame_indices_must_increase():
+    tracker = PlateTracker()
+    tracker.update(3, [])
+    with pytest.raises(ValueError, match="increase"):
+        tracker.update(3, [])
+
+
+def test_min_hits_drops_a_one_frame_ghost():
+    box, ghost = (50, 50, 150, 80), (220, 160, 300, 185)
+    frames = [[plate("1-ABC-234", 0.8, box)] for _ in range(10)]
+    frames[4] = frames[4] + [plate("8-GHO-555", 0.95, ghost)]
+    reports = run_tracker(PlateTracker(min_hits=2), frames)
+    assert [(r.track_id, r.text) for r in reports] == [(1, "1-ABC-234")]
+    # the same frames with min_hits=1 do report the ghost: the filter is what removed it
+    assert sorted(r.text for r in run_tracker(PlateTracker(min_hits=1), frames)) == ["1-ABC-234", "8-GHO-555"]
+
+
+def test_snapshot_gives_the_tracks_text_so_far():
+    box = (50, 50, 150, 80)
+    tracker = PlateTracker(min_hits=2)
+    tracker.update(0, [plate("1-ABC-234", 0.9, box)])
+    assert tracker.snapshot() == [None]                   # not confirmed yet
+    tracker.update(1, [plate("1-ABC-284", 0.3, box)])
+    (current,) = tracker.snapshot()
+    assert (current.track_id, current.text, current.readings) == (1, "1-ABC-234", 2)
+
+
+# --------------------------------------------------------------------------- voting
+
+def test_vote_picks_the_largest_confidence_sum_over_the_most_frequent():
+    box = (50, 50, 150, 80)
+    readings = [plate("1-ABC-284", 0.2, box)] * 3 + [plate("1-ABC-234", 0.9, box)] + \
+               [plate("1-ABC-284", 0.2, box)] * 2 + [plate("1-ABC-234", 0.85, box)]
+    # 1ABC284: 5 readings, sum 1.0; 1ABC234: 2 readings, sum 1.75
+    reports = run_tracker(PlateTracker(), [[r] for r in readings])
+    assert len(reports) == 1
+    report = reports[0]
+    assert (report.text, report.votes, report.readings, report.method) == ("1-ABC-234", 2, 7, "text")
+    assert report.confidence == pytest.approx(0.875)
+    assert report.box == (50.0, 50.0, 150.0, 80.0) and report.best_frame == 3
+
+
+def test_vote_compares_texts_in_compact_form():
+    box = (0, 0, 10, 10)
+    result = vote([plate("1-ABC-234", 0.5, box), plate("1abc 234", 0.5, box), plate("7ABC234", 0.8, box)])
+    assert (result.compact, result.votes) == ("1ABC234", 2)
+    assert result.text == "1-ABC-234"                     # as the most confident reading of it wrote it
+
+
+def test_vote_across_lengths_prefers_the_sum():
+    box = (0, 0, 10, 10)
+    result = vote([plate("AB123", 0.15, box)] * 5 + [plate("1ABC234", 0.8, box)] * 2)
+    assert (result.compact, result.method, result.votes) == ("1ABC234", "text", 2)
+
+
+def test_per_position_vote_recovers_the_plate_from_single_errors():
+    box = (50, 50, 150, 80)
+    readings = [plate("1-ABX-234", 0.8, box), plate("1-AXC-234", 0.7, box), plate("7-ABC-234", 0.75, box)]
+    reports = run_tracker(PlateTracker(), [[r] for r in readings])
+    assert len(reports) == 1
+    report = reports[0]
+    assert (report.compact, report.text, report.method) == ("1ABC234", "1-ABC-234", "chars")
+    assert report.votes == 2 and report.readings == 3
+    assert 0.7 <= report.confidence <= 0.8
+    # the text vote alone would have taken the most confident reading
+    assert vote(readings[:1]).compact == "1ABX234"
+
+
+def test_per_position_vote_written_in_the_country_format():
+    box = (0, 0, 10, 10)
+    readings = [plate("AB-123-CX", 0.8, box, country="fr", fmt="fr:LL-DDD-LL"),
+                plate("AB-128-CD", 0.7, box, country="fr", fmt="fr:LL-DDD-LL"),
+                plate("XB-123-CD", 0.75, box, country="fr", fmt="fr:LL-DDD-LL")]
+    result = vote(readings)
+    assert (result.compact, result.method, result.text, result.country) == ("AB123CD", "chars", "AB-123-CD", "fr")
+    assert result.format is not None
+
+
+def test_a_winning_text_is_not_overruled_by_a_weaker_assembly():
+    box = (0, 0, 10, 10)
+    # one strong reading against two weak ones that disagree with it and with each other
+    result = vote([plate("1ABC234", 0.9, box), plate("1ABX284", 0.3, box), plate("1ABX284", 0.3, box)])
+    assert (result.compact, result.method) == ("1ABC234", "text")
+
+
+# --------------------------------------------------------------------------- the video loop
+
+WIDTH, HEIGHT, FRAMES, FPS = 320, 240, 30, 10.0
+PLATE_W, PLATE_H = 60, 20
+
+
+def plate_x(index: int) -> int:
+    return 20 + 6 * index
+
+
+@pytest.fixture(scope="module")
+def video(tmp_path_factory) -> Path:
+    """30 frames, 320x240, MJPG: a white 60x20 'plate' moving right 6 px a frame on grey."""
+    path = tmp_path_factory.mktemp("video") / "moving.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), FPS, (WIDTH, HEIGHT))
+    assert writer.isOpened()
+    for i in range(FRAMES):
+        frame = np.full((HEIGHT, WIDTH, 3), 60, np.uint8)
+        cv2.rectangle(frame, (plate_x(i), 110), (plate_x(i) + PLATE_W - 1, 110 + PLATE_H - 1), (255, 255, 255), -1)
+        writer.write(frame)
+    writer.release()
+    return path
+
+
+class FakeReader:
+    """Finds the bright rectangle and reads it as 1-ABC-234; optionally Ctrl-C on call N."""
+
+    def __init__(self, interrupt_at: int | None = None) -> None:
+        self.calls = 0
+        self.interrupt_at = interrupt_at
+        self.closed = False
+
+    def read(self, image: np.ndarray) -> list[PlateRead]:
+        self.calls += 1
+        if self.interrupt_at is not None and self.calls == self.interrupt_at:
+            raise KeyboardInterrupt
+        ys, xs = np.nonzero(image.max(axis=2) > 200)
+        if len(xs) == 0:
+            return []
+        box = (float(xs.min()), float(ys.min()), float(xs.max() + 1), float(ys.max() + 1))
+        char = CharRead("1", 0.9, (box[0] + 2, box[1] + 2, box[0] + 10, box[3] - 2))
+        return [plate("1-ABC-234", 0.9, box, chars=(char,))]
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def count_frames(path: Path) -> tuple[int, tuple[int, int]]:
+    capture = cv2.VideoCapture(str(path))
+    assert capture.isOpened()
+    count, size = 0, (0, 0)
+    while True:
+        ok, frame = capture.read()
+        if not ok:
+            break
+        count, size = count + 1, (frame.shape[1], frame.shape[0])
+    capture.release()
+    return count, size
+
+
+def test_fake_reader_follows_the_plate(video):
+    capture = cv2.VideoCapture(str(video))
+    ok, frame = capture.read()
+    capture.release()
+    (found,) = FakeReader().read(frame)
+    assert found.box == pytest.approx((plate_x(0), 110, plate_x(0) + PLATE_W, 110 + PLATE_H), abs=2)
+
+
+def test_video_run_reports_one_vehicle_and_writes_the_annotated_video(video, tmp_path):
+    reader = FakeReader()
+    out = tmp_path / "annotated" / "out.mp4"
+    run = read_video(video, reader, out_path=out, progress=False)
+    reports = list(run)
+    assert [(r.track_id, r.text, r.frames, r.readings) for r in reports] == [(1, "1-ABC-234", (0, FRAMES - 1), FRAMES)]
+    summary = run.summary
+    assert (summary.frames, summary.processed, summary.tracks, summary.interrupted) == (FRAMES, FRAMES, 1, False)
+    assert reader.calls == FRAMES
+    assert summary.reader_fps > 0 and summary.wall_fps > 0
+    assert summary.source_fps == pytest.approx(FPS)
+    assert run.video.closed
+    assert count_frames(out) == (FRAMES, (WIDTH, HEIGHT))
+    # the annotated frames differ from the source (boxes and labels were drawn)
+    capture = cv2.VideoCapture(str(out))
+    ok, first = capture.read()
+    capture.release()
+    assert ok and np.abs(first.astype(int) - 60).max() > 0
+    assert np.any((first[:, :, 0] < 100) & (first[:, :, 1] > 120))     # the box or label colour
+
+
+def test_video_run_every_nth_frame_and_max_frames(video):
+    reader = FakeReader()
+    run = read_video(str(video), reader, every=3, progress=False)
+    reports = list(run)
+    assert [(r.text, r.frames, r.readings) for r in reports] == [("1-ABC-234", (0, 27), 10)]
+    assert (run.summary.frames, run.summary.processed, reader.calls) == (FRAMES, 10, 10)
+
+    run = read_video(video, FakeReader(), max_frames=12, progress=False)
+    assert [r.frames for r in run] == [(0, 11)]
+    assert run.summary.frames == 12
+
+
+def test_video_run_stops_cleanly_on_ctrl_c(video, tmp_path):
+    out = tmp_path / "partial.mp4"
+    run = read_video(video, FakeReader(interrupt_at=11), out_path=out, progress=False)
+    reports = list(run)
+    assert [(r.text, r.frames) for r in reports] == [("1-ABC-234", (0, 9))]
+    assert run.summary.interrupted and run.summary.frames == 10
+    assert run.video.closed
+    assert count_frames(out)[0] == 10                       # the writer was released: a readable file
+
+
+def test_bad_video_sources_raise_a_clear_error(tmp_path):
+    missing = tmp_path / "nope.mp4"
+    with pytest.raises(VideoSourceError, match="nope.mp4.*no such file"):
+        read_video(missing, FakeReader(), progress=False)
+    junk = tmp_path / "junk.avi"
+    junk.write_bytes(b"this is not a video" * 100)
+    with pytest.raises(VideoSourceError, match="junk.avi"):
+        read_video(junk, FakeReader(), progress=False)
+    with pytest.raises(VideoSourceError, match="folder"):
+        read_video(tmp_path, FakeReader(), progress=False)
+
+
+def test_parse_source_tells_cameras_from_paths():
+    assert parse_source(0) == 0 and parse_source("1") == 1 and parse_source(" 2 ") == 2
+    assert parse_source("clip.mp4") == "clip.mp4" and parse_source(Path("7.mp4")) == "7.mp4"
+    assert parse_source("rtsp://cam/1") == "rtsp://cam/1"
+
+
+# --------------------------------------------------------------------------- drawing
+
+def sample_plate(country="be") -> PlateRead:
+    chars = tuple(CharRead(c, 0.9, (60 + 12 * i, 105, 70 + 12 * i, 125)) for i, c in enumerate("1ABC234"))
+    return plate("1-ABC-234", 0.87, (50, 100, 150, 130), country=country, chars=chars)
+
+
+def test_draw_plates_returns_an_annotated_copy():
+    image = np.full((240, 320, 3), 30, np.uint8)
+    before = image.copy()
+    drawn = draw_plates(image, [sample_plate()])
+    assert drawn.shape == image.shape and drawn.dtype == np.uint8
+    assert not np.array_equal(drawn, image)
+    assert np.array_equal(image, before)                 # the input is untouched
+    # character boxes only with show_chars
+    plain = draw_plates(image, [sample_plate()], show_chars=False)
+    assert not np.array_equal(plain, drawn)
+    # nothing to draw: an equal copy, not the same array
+    empty = draw_plates(image, [])
+    assert np.array_equal(empty, image) and empty is not image
+
+
+def test_draw_plates_handles_tiny_huge_and_odd_inputs():
+    tiny = np.zeros((1, 1, 3), np.uint8)
+    assert draw_plates(tiny, [sample_plate()]).shape == (1, 1, 3)
+    gray = np.zeros((60, 80), np.uint8)
+    assert draw_plates(gray, [sample_plate()]).shape == (60, 80, 3)
+    big = np.zeros((2000, 3000, 3), np.uint8)
+    ghost = plate("X", 0.5, (float("nan"), 0, 10, 10))
+    huge = plate("FAR", 0.5, (-1e12, -1e12, 1e12, 1e12))
+    drawn = draw_plates(big, [sample_plate(), ghost, huge], labels=["#1 1-ABC-234 0.90", None, None])
+    assert drawn.shape == big.shape and drawn.any()
+    assert _style(3000, 2000)["box"] > _style(320, 240)["box"]
+    assert _style(3000, 2000)["font_scale"] > _style(320, 240)["font_scale"]
+    with pytest.raises(ValueError, match="labels"):
+        draw_plates(big, [sample_plate()], labels=[])
+
+
+def test_labels_stay_inside_the_image():
+    # room above: above the box
+    assert _label_origin(50, 100, 130, 80, 20, 320, 240) == (50, 80)
+    # at the top edge: below the box
+    assert _label_origin(50, 0, 30, 80, 20, 320, 240) == (50, 30)
+    # box filling the height: inside, at the top
+    assert _label_origin(50, 0, 240, 80, 20, 320, 240) == (50, 0)
+    # at the right edge: shifted left to fit
+    assert _label_origin(300, 100, 130, 80, 20, 320, 240) == (240, 80)
+    # the drawn label of a plate at the very top is inside the image (fill colour present)
+    drawn = draw_plates(np.zeros((240, 320, 3), np.uint8), [plate("1-ABC-234", 0.9, (250, 0, 320, 20), country="be")])
+    assert drawn[20:40, 200:320].any()
+
+
+def test_write_image_creates_the_folder_and_reports_encoding_errors(tmp_path):
+    image = draw_plates(np.zeros((40, 60, 3), np.uint8), [sample_plate()])
+    path = write_image(tmp_path / "a" / "b" / "out.png", image)
+    assert np.array_equal(cv2.imread(str(path)), image)
+    with pytest.raises(ImageWriteError, match=r"\.xyz"):
+        write_image(tmp_path / "out.xyz", image)
+    with pytest.raises(ImageWriteError, match="extension"):
+        write_image(tmp_path / "noext", image)
+    with pytest.raises(ImageWriteError, match="nothing to write"):
+        write_image(tmp_path / "empty.png", np.zeros((0, 0, 3), np.uint8))
+
+
+# --------------------------------------------------------------------------- lpr video
+
+def video_parser(reader_factory):
+    parser = argparse.ArgumentParser(prog="lpr")
+    sub = parser.add_subparsers(dest="command")
+    add_video_command(sub, reader_factory=reader_factory)
+    return parser
+
+
+def test_cli_json_lines(video, capsys):
+    readers = []
+
+    def factory(args):
+        readers.append(FakeReader())
+        return readers[-1]
+
+    args = video_parser(factory).parse_args(["video", str(video), "--json", "--no-progress"])
+    assert args.func(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    objects = [json.loads(line) for line in lines]
+    assert len(objects) == 2
+    track, summary = objects
+    assert {"track", "text", "confidence", "frames", "votes", "box"} <= set(track)
+    assert (track["track"], track["text"], track["frames"], track["votes"]) == (1, "1-ABC-234", [0, FRAMES - 1], FRAMES)
+    assert track["confidence"] == pytest.approx(0.9) and len(track["box"]) == 4
+    assert summary["summary"]["frames"] == FRAMES and summary["summary"]["tracks"] == 1
+    assert summary["summary"]["fps"] > 0
+    assert readers[0].closed
+
+
+def test_cli_text_output_and_options(video, capsys, tmp_path):
+    seen = {}
+
+    def factory(args):
+        seen.update(engine=args.engine, countries=args.countries, models_dir=args.models_dir)
+        return FakeReader()
+
+    out = tmp_path / "o.mp4"
+    args = video_parser(factory).parse_args(
+        ["video", str(video), "--every", "2", "--out", str(out), "--engine", "opencv", "--countries", "be,FR",
+         "--models-dir", "/tmp/m", "--no-progress"])
+    assert args.func(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2
+    assert "1-ABC-234" in lines[0] and "frames 0-28" in lines[0] and "votes 15/15" in lines[0]
+    assert "1 vehicle in 30 frames (15 read)" in lines[1] and "fps" in lines[1] and str(out) in lines[1]
+    assert seen == {"engine": "opencv", "countries": ("be", "fr"), "models_dir": Path("/tmp/m")}
+    assert count_frames(out)[0] == FRAMES
+    with pytest.raises(SystemExit):
+        video_parser(factory).parse_args(["video", str(video), "--countries", "xx"])
+    with pytest.raises(SystemExit):
+        video_parser(factory).parse_args(["video", str(video), "--every", "0"])
+
+
+def test_cli_bad_source_exits_1(tmp_path, capsys):
+    built = []
+    args = video_parser(lambda a: built.append(1) or FakeReader()).parse_args(
+        ["video", str(tmp_path / "missing.mp4"), "--no-progress"])
+    assert args.func(args) == 1
+    assert "cannot open" in capsys.readouterr().err
+    assert built == []                                   # no models loaded for a source that cannot open
+
+
+def test_cli_ctrl_c_exits_130_after_printing_what_was_found(video, capsys):
+    args = video_parser(lambda a: FakeReader(interrupt_at=8)).parse_args(["video", str(video), "--json",
+                                                                         "--no-progress"])
+    assert args.func(args) == 130
+    objects = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert objects[0]["text"] == "1-ABC-234" and objects[0]["frames"] == [0, 6]
+    assert objects[-1]["summary"]["interrupted"] is True
