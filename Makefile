@@ -6,10 +6,10 @@ VENV_PY := .venv/bin/python
 setup:
 	scripts/setup.sh test
 
-# The main job. Until the plate reader and its models land, it is pydarknet's self-check:
-# what was built, and darknet vs OpenCV DNN on yolov3-tiny (same weights, same input).
+# The main job: read the plates of the example images shipped in examples/ (a table per image),
+# and write annotated copies into build/examples-annotated/.
 run: setup
-	cd /tmp && $(CURDIR)/$(VENV_PY) -m pydarknet selfcheck
+	cd /tmp && $(CURDIR)/.venv/bin/lpr read $(CURDIR)/examples --draw $(CURDIR)/build/examples-annotated
 
 test: setup
 	.venv/bin/pytest -q

@@ -42,8 +42,9 @@ def test_detector_evaluation_counts_and_matching(tmp_path, tiny_yolo):
     make_square_dataset(tmp_path / "ds", count=6, size=64)
     listing = tmp_path / "ds" / "train.txt"
     first = listing.read_text().split()[0]
-    box = _read_truths(first, 64, 64)
+    box, classes = _read_truths(first, 64, 64)
     assert box.shape == (1, 4) and 16 <= box[0, 2] - box[0, 0] <= 32     # squares are 16..31 px
+    assert classes.tolist() == [0]
     score = evaluate_detector(tiny_yolo[0], tiny_yolo[1], listing, thresh=0.05)
     assert (score.images, score.truths) == (6, 6)
     assert 0 <= score.true_positives <= min(score.detections, score.truths)
@@ -62,5 +63,8 @@ def test_lpr_train_plates_cli_trains_resumes_and_scores(tmp_path, capsys):
     assert main(args + ["--max-batches", "3"]) == 0
     out = capsys.readouterr().out
     assert "done at iteration 2" in out and "done at iteration 3" in out
-    assert "validation (8 images, 8 plates" in out
+    assert "8 images, 8 boxes" in out
+    card = (tmp_path / "work" / "tiny-yolo-64.md").read_text()
+    assert "3 iterations of" in card and "8 images, 8 boxes" in card
+    assert (tmp_path / "work" / "tiny-yolo-64.cfg").is_file() and (tmp_path / "work" / "tiny-yolo-64.names").is_file()
     assert main(["train", "plates", str(tmp_path / "missing.data"), str(tmp_path / "w")]) == 1

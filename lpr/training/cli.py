@@ -26,6 +26,7 @@ def _run_train_detector(args: argparse.Namespace) -> int:
     from pydarknet.training import read_data_file
 
     from .evaluate_detector import evaluate_detector
+    from .model_card import data_sources, write_model_card
 
     if args.kind == "chars":
         from .chars import train_char_detector as train
@@ -41,13 +42,23 @@ def _run_train_detector(args: argparse.Namespace) -> int:
     state = "stopped" if result.stopped else "done"
     print(f"{state} at iteration {result.iteration}: loss {result.loss:.4f}, avg {result.avg_loss:.4f}; "
           f"backup {result.backup}" + (f", weights {result.weights}" if result.weights else ""))
-    valid = read_data_file(args.data).get("valid")
+    options = read_data_file(args.data)
+    valid = options.get("valid")
     weights = result.weights or result.backup
+    pydarknet.check_weights(weights, pydarknet.parse_cfg(args.cfg))
+    metrics = {}
     if valid and Path(valid).is_file():
         score = evaluate_detector(args.cfg, weights, Path(valid), thresh=args.thresh)
-        print(f"validation ({score.images} images, {score.truths} boxes, thresh {args.thresh}, IoU 0.5): "
-              f"precision {score.precision:.3f}, recall {score.recall:.3f}, median {score.median_ms:.1f} ms/image")
-    pydarknet.check_weights(weights, pydarknet.parse_cfg(args.cfg))
+        line = (f"precision {score.precision:.3f}, recall {score.recall:.3f} at thresh {args.thresh}, IoU 0.5 "
+                f"(class must match), {score.images} images, {score.truths} boxes; median {score.median_ms:.1f} ms/image")
+        print(f"validation ({valid}): {line}")
+        metrics[f"validation `{Path(valid).name}`"] = line
+    names_file = options.get("names")
+    names = [n for n in Path(names_file).read_text().splitlines() if n.strip()] if names_file else []
+    sources = data_sources([Path(options["train"])] + ([Path(valid)] if valid else []))
+    card = write_model_card(Path(args.work), Path(args.cfg).stem, args.cfg, weights, names,
+                            sources=sources, metrics=metrics)
+    print(f"model card {card}")
     return 0
 
 
@@ -63,12 +74,20 @@ def _run_train_cnn(args: argparse.Namespace) -> int:
               "run the same command to resume")
         return 130
     print(f"weights {weights}")
+    metrics = {}
     for valid in args.valid:
         samples = cached_samples(args.work, [valid], name="valid-samples")
         score = evaluate_cnn(args.cfg, weights, samples)
         worst = ", ".join(f"{c}:{n}" for c, n in list(score.per_class_errors.items())[:8])
-        print(f"{valid}: accuracy {score.accuracy:.4f} on {score.samples} characters"
-              + (f" (most errors: {worst})" if worst else ""))
+        line = f"accuracy {score.accuracy:.4f} on {score.samples} characters" + (f" (most errors: {worst})" if worst else "")
+        print(f"{valid}: {line}")
+        metrics[f"held out `{valid}`"] = line
+    from ..model_files import CHARACTERS
+    from .model_card import data_sources, write_model_card
+
+    card = write_model_card(Path(args.work), Path(args.cfg).stem, args.cfg, weights, CHARACTERS,
+                            sources=data_sources(args.train), metrics=metrics)
+    print(f"model card {card}")
     return 0
 
 

@@ -1,0 +1,33 @@
+"""End to end: lpr's Reader.read per image on the evaluation sets (models loaded, image decoded;
+one round per image, so the median is the per-image median)."""
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import cv2
+import pytest
+
+import lpr
+
+EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "eval"
+
+
+@pytest.fixture(scope="module", params=["darknet", "opencv"])
+def reader(request):
+    with lpr.Reader(engine=request.param) as r:
+        yield request.param, r
+
+
+@pytest.mark.parametrize("subset", ["br", "us"])
+def test_read_plate_per_image(benchmark, reader, subset):
+    engine, r = reader
+    paths = sorted((EVAL / subset).glob("*.jpg"))
+    if not paths:
+        pytest.skip(f"{EVAL / subset} is not available")
+    images = [cv2.imread(str(p)) for p in paths]
+    r.read(images[0])                                       # warm up
+    cycle = itertools.cycle(images)
+    benchmark.group = f"read_plate, eval/{subset} ({len(images)} images)"
+    benchmark.extra_info.update(engine=engine, build="lpr " + lpr.__version__)
+    benchmark.pedantic(lambda: r.read(next(cycle)), rounds=len(images), iterations=1)

@@ -1,0 +1,198 @@
+"""The reader with the shipped models: loading, reading generated plates, engines agreeing,
+threads, hostile inputs, the CLI's JSON lines."""
+import json
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+import lpr
+from lpr import model_files as mf
+from lpr.image_input import ImageError
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+@pytest.fixture(scope="module")
+def reader():
+    with lpr.Reader(engine="darknet") as r:
+        yield r
+
+
+@pytest.fixture(scope="module")
+def example_images():
+    paths = sorted(EXAMPLES.glob("*.jpg"))
+    assert len(paths) >= 4
+    return [(p, cv2.imread(str(p))) for p in paths]
+
+
+def test_the_models_ship_with_the_package():
+    for name in (mf.PLATE_DETECTOR, mf.CHAR_DETECTOR, mf.CHAR_CNN):
+        files = mf.model_files(name)
+        assert files.cfg.is_file() and files.weights.is_file()
+    total = sum(p.stat().st_size for p in mf.MODELS_DIR.iterdir() if p.is_file())
+    assert total < 40 * 1024 * 1024
+
+
+def test_missing_models_are_reported(tmp_path):
+    with pytest.raises(mf.ModelMissingError, match="plate-detector"):
+        lpr.Reader(models_dir=tmp_path)
+
+
+def test_bad_options_are_refused():
+    with pytest.raises(ValueError, match="segmenter"):
+        lpr.Reader(segmenter="magic")
+    with pytest.raises(ValueError, match="recognizer='yolo'"):
+        lpr.Reader(segmenter="contours", recognizer="yolo")
+    with pytest.raises(ValueError, match="no format rules for xx"):
+        lpr.Reader(countries=["xx"])
+    with pytest.raises(ValueError, match="engine"):
+        lpr.Reader(engine="tpu")
+
+
+def _synthetic_scene(seed: int):
+    """A Belgian plate, level and sharp, pasted on a plain background, with its text and box."""
+    from lpr.synth.formats import formats_for
+    from lpr.synth.render import random_plate
+
+    rng = np.random.default_rng(seed)
+    plate = random_plate(formats_for(["be"]), rng, width_px=300)
+    image = np.full((480, 720, 3), 90, np.uint8)
+    crop = cv2.cvtColor(plate.image, cv2.COLOR_RGB2BGR)
+    h, w = crop.shape[:2]
+    y, x = 200, 150
+    alpha = plate.alpha[:, :, None].astype(np.float32) / 255.0
+    region = image[y:y + h, x:x + w].astype(np.float32)
+    image[y:y + h, x:x + w] = (crop * alpha + region * (1.0 - alpha)).astype(np.uint8)
+    return image, plate.text.chars, (x, y, x + w, y + h)
+
+
+def test_reads_generated_belgian_plates(reader):
+    found = exact = 0
+    for seed in range(12):
+        image, truth, box = _synthetic_scene(seed)
+        plates = reader.read(image)
+        compact = truth
+        for p in plates:
+            x1, y1, x2, y2 = p.box
+            if x1 < box[2] and x2 > box[0] and y1 < box[3] and y2 > box[1]:
+                found += 1
+                exact += p.compact == compact
+                break
+    assert found >= 10, f"found {found}/12 plates"
+    assert exact >= 6, f"read {exact}/12 plates exactly"
+
+
+def test_results_are_well_formed(reader, example_images):
+    for path, image in example_images:
+        plates = reader.read(image)
+        h, w = image.shape[:2]
+        assert plates == sorted(plates, key=lambda p: -p.confidence)
+        for p in plates:
+            assert isinstance(p, lpr.PlateRead) and 0.0 <= p.confidence <= 1.0
+            assert 0 <= p.box[0] < p.box[2] <= w and 0 <= p.box[1] < p.box[3] <= h
+            assert len(p.chars) >= 2 and p.compact == "".join(c.char for c in p.chars)
+            assert all(isinstance(c, lpr.CharRead) and 0.0 <= c.confidence <= 1.0 for c in p.chars)
+            assert p.timings.total_ms >= p.timings.detect_ms > 0
+
+
+def test_paths_bytes_and_arrays_read_the_same(reader, example_images):
+    path, image = example_images[0]
+    by_array = reader.read(image)
+    assert reader.read(path) == [] or [p.text for p in reader.read(path)] == [p.text for p in by_array]
+    assert [p.box for p in reader.read(path.read_bytes())] == [p.box for p in by_array]
+
+
+def test_darknet_and_opencv_engines_agree(example_images):
+    with lpr.Reader(engine="darknet") as a, lpr.Reader(engine="opencv") as b:
+        for _, image in example_images:
+            pa, pb = a.read(image), b.read(image)
+            assert [p.text for p in pa] == [p.text for p in pb]
+            for x, y in zip(pa, pb):
+                assert np.allclose(x.box, y.box, atol=0.05)
+                assert abs(x.confidence - y.confidence) < 1e-3
+
+
+def test_one_reader_from_four_threads_matches_sequential(reader, example_images):
+    images = [image for _, image in example_images] * 3
+    expected = [[(p.text, p.box) for p in reader.read(image)] for image in images]
+    results: dict[int, list] = {}
+
+    def work(k: int) -> None:
+        results[k] = [[(p.text, p.box) for p in reader.read(image)] for image in images[k::4]]
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for k in range(4):
+        assert results[k] == expected[k::4]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: np.zeros((1, 1, 3), np.uint8),
+    lambda: np.zeros((1, 500, 3), np.uint8),
+    lambda: np.full((300, 400), 128, np.uint8),
+    lambda: np.full((300, 400, 4), 200, np.uint8),
+    lambda: (np.random.default_rng(0).integers(0, 65535, (200, 300, 3))).astype(np.uint16),
+    lambda: np.random.default_rng(1).integers(0, 256, (8000, 8000, 3), dtype=np.uint8),
+])
+def test_odd_images_give_a_list(reader, make):
+    assert isinstance(reader.read(make()), list)
+
+
+def test_broken_inputs_raise_image_error(reader, example_images):
+    data = example_images[0][0].read_bytes()
+    rng = np.random.default_rng(2)
+    for k in range(200):
+        if k % 2:
+            broken = bytearray(data[:int(rng.integers(0, len(data)))])
+        else:
+            broken = bytearray(data)
+            for i in rng.integers(100, len(broken), 40):
+                broken[i] = int(rng.integers(0, 256))
+        try:
+            plates = reader.read(bytes(broken))
+        except ImageError:
+            continue
+        assert isinstance(plates, list)
+    for bad in (b"", b"\x00" * 10, "does-not-exist.jpg"):
+        with pytest.raises(ImageError):
+            reader.read(bad)
+
+
+def test_numpy_cnn_matches_darknet_on_the_shipped_weights():
+    import pydarknet
+    from lpr.recognition.numpy_network import NumpyNetwork
+
+    files = mf.model_files(mf.CHAR_CNN)
+    crops = np.random.default_rng(3).random((5, 1, 100, 75), dtype=np.float32)
+    ours = NumpyNetwork(files.cfg, files.weights).predict(crops)
+    with pydarknet.Network(files.cfg, files.weights, fuse_batchnorm=False) as net:
+        theirs = np.concatenate([net.forward(crops[i:i + 1])[0].reshape(1, -1) for i in range(5)])
+    assert np.abs(ours - theirs).max() < 1e-4
+
+
+def test_cli_json_lines_and_exit_status(tmp_path, example_images):
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8 not really a jpeg")
+    good = example_images[0][0]
+    run = subprocess.run([sys.executable, "-m", "lpr.cli", "read", "--json", "--engine", "darknet", str(good),
+                          str(bad), "--draw", str(tmp_path / "drawn")],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stderr
+    lines = [json.loads(line) for line in run.stdout.splitlines()]
+    assert [item["image"] for item in lines] == [str(good), str(bad)]
+    assert set(lines[0]) == {"image", "plates", "ms"} and lines[0]["ms"] > 0
+    for plate in lines[0]["plates"]:
+        assert set(plate) == {"text", "confidence", "box"} and len(plate["box"]) == 4
+    assert "error" in lines[1]
+    assert (tmp_path / "drawn" / f"{good.stem}.jpg").is_file()
+    only_bad = subprocess.run([sys.executable, "-m", "lpr.cli", "read", "--json", str(bad)],
+                              capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert only_bad.returncode == 1
