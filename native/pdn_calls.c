@@ -156,6 +156,22 @@ int pdn_read_lines(const char *path, char ***out, int *count)
     });
 }
 
+data load_data_detection(int n, char **paths, int m, int w, int h, int boxes, int classes, float jitter,
+                         float hue, float saturation, float exposure);   /* darknet's src/data.h */
+
+int pdn_load_detection_batch(char **paths, int m, int n, int w, int h, int boxes, int classes, float jitter,
+                             float hue, float saturation, float exposure, float *x_out, float *y_out)
+{
+    PDN_GUARDED({
+        data d = load_data_detection(n, paths, m, w, h, boxes, classes, jitter, hue, saturation, exposure);
+        for (int i = 0; i < n; ++i) {
+            memcpy(x_out + (size_t)i * d.X.cols, d.X.vals[i], sizeof(float) * d.X.cols);
+            memcpy(y_out + (size_t)i * d.y.cols, d.y.vals[i], sizeof(float) * d.y.cols);
+        }
+        free_data(d);
+    });
+}
+
 int pdn_pull_layer_output(network *net, int layer_index)
 {
 #ifdef GPU

@@ -52,6 +52,10 @@ int pdn_train_multi(network **nets, int n, data d, float *loss);
 int pdn_resize(network *net, int w, int h);
 int pdn_read_lines(const char *path, char ***out, int *count);   /* darknet's get_paths() */
 int pdn_pull_layer_output(network *net, int layer_index);
+/* darknet's detection loader once: n random images of the m paths, letterboxed/jittered into
+ * w x h; x_out: n * 3*w*h floats (CHW), y_out: n * boxes*5 (x, y, w, h, class per box) */
+int pdn_load_detection_batch(char **paths, int m, int n, int w, int h, int boxes, int classes, float jitter,
+                             float hue, float saturation, float exposure, float *x_out, float *y_out);
 int pdn_fuse_batchnorm(network *net);   /* inference only; returns the layers fused */
 void pdn_set_training_flip(int enabled);   /* detection loader's random mirror (default on) */
 int pdn_get_training_flip(void);

@@ -151,6 +151,9 @@ cdef extern from "pdn_native.h" nogil:
     int pdn_read_lines(const char *path, char ***out, int *count)
     int pdn_pull_layer_output(network *net, int layer_index)
     int pdn_fuse_batchnorm(network *net)
+    int pdn_load_detection_batch(char **paths, int m, int n, int w, int h, int boxes, int classes,
+                                 float jitter, float hue, float saturation, float exposure,
+                                 float *x_out, float *y_out)
     int pdn_train_arrays(network *net, float *x, float *y, int n, int x_cols, int y_cols, float *loss)
     void pdn_free_network(network *net)
 

@@ -532,6 +532,29 @@ def train(*, str kind, str cfg_path, weights_path, str train_list, labels_file, 
             "seconds": time.perf_counter() - started}
 
 
+def sample_detection_batch(str list_file, int n, int w, int h, int boxes, int classes, float jitter,
+                           float hue, float saturation, float exposure, bint flip, unsigned int seed):
+    """One batch as darknet's detection loader makes it for training (random images, jitter,
+    HSV changes, the mirror when ``flip``): (x: n x 3 x h x w float32, truths: n x boxes x 5)."""
+    import numpy as np
+    cdef _PathList paths = _PathList(list_file)
+    x = np.zeros((n, 3 * w * h), dtype=np.float32)
+    y = np.zeros((n, boxes * 5), dtype=np.float32)
+    cdef float[:, ::1] xv = x
+    cdef float[:, ::1] yv = y
+    cdef int status, previous = dn.pdn_get_training_flip()
+    dn.srand(seed)
+    dn.pdn_set_training_flip(flip)
+    try:
+        with nogil:
+            status = dn.pdn_load_detection_batch(paths.items, paths.size, n, w, h, boxes, classes, jitter,
+                                                 hue, saturation, exposure, &xv[0, 0], &yv[0, 0])
+    finally:
+        dn.pdn_set_training_flip(previous)
+    _check(status, f"loading a batch from {list_file}")
+    return x.reshape(n, 3, h, w), y.reshape(n, boxes, 5)
+
+
 cdef int _train_multi(list handles, dn.data batch, float *loss) except? -1:
     cdef int n = len(handles), i, status
     cdef dn.network **nets = <dn.network **>malloc(n * sizeof(dn.network *))

@@ -348,3 +348,24 @@ class ArrayTrainer:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def sample_detection_batch(list_file: PathLike, cfg: PathLike, n: int = 4, *, flip: bool = True,
+                           seed: int = 0):
+    """What darknet's detection loader feeds the network of ``cfg`` in training: ``n`` random
+    images of ``list_file`` with the cfg's jitter, hue, saturation and exposure, mirrored at
+    random unless ``flip`` is False. Returns (images: n x 3 x H x W float32 in [0, 1], RGB;
+    truths: n x max_boxes x 5, rows ``x, y, w, h, class`` relative to the image, zeros after the
+    last box). For looking at augmentation, and for testing it."""
+    config = parse_cfg(cfg)
+    last = config.layers[-1]
+    if last.type not in ("yolo", "region"):
+        raise ConfigError(config.path, "a detector's last layer must be [yolo] or [region]")
+    if n < 1:
+        raise ValueError(f"n must be >= 1, got {n}")
+    _check_detection_list(Path(list_file))
+    net = config.net
+    return _native.sample_detection_batch(
+        os.fspath(list_file), n, config.width, config.height, int(last.values.get("max", 90)),
+        config.classes, float(last.values.get("jitter", 0.2)), float(net["hue"]), float(net["saturation"]),
+        float(net["exposure"]), flip, seed)

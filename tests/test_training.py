@@ -147,3 +147,35 @@ def test_classifier_training_learns_brightness(tmp_path):
         (p_dark,) = net.forward(dark)
         (p_bright,) = net.forward(bright)
     assert p_dark.reshape(-1).argmax() == 0 and p_bright.reshape(-1).argmax() == 1
+
+
+def test_the_training_mirror_can_be_switched_off(tmp_path):
+    """darknet mirrors half of the training images; flip=False (for characters) never does,
+    and the boxes follow the pixels either way."""
+    import cv2
+
+    from pydarknet.training import sample_detection_batch
+
+    images, labels = tmp_path / "images", tmp_path / "labels"
+    images.mkdir()
+    labels.mkdir()
+    for k in range(4):
+        picture = np.zeros((64, 64, 3), np.uint8)
+        picture[24:40, 2 + k:18 + k] = 255                  # a white square near the left edge
+        cv2.imwrite(str(images / f"{k}.png"), picture)
+        (labels / f"{k}.txt").write_text(f"0 {(10 + k) / 64:.5f} 0.5 0.25 0.25\n")
+    listing = tmp_path / "train.txt"
+    listing.write_text("".join(f"{images / f'{k}.png'}\n" for k in range(4)))
+    cfg = ASSETS / "tiny-yolo-64.cfg"
+
+    def sides(flip: bool, seed: int):
+        x, truths = sample_detection_batch(listing, cfg, 16, flip=flip, seed=seed)
+        square_column = x.max(axis=(1, 2)).argmax(axis=1)    # white: brighter than the grey fill
+        square_left = square_column < x.shape[3] // 2
+        box_left = truths[:, 0, 0] < 0.5
+        assert np.array_equal(square_left, box_left)         # labels follow the pixels
+        return box_left
+
+    assert all(sides(False, seed).all() for seed in range(3))
+    mirrored = np.concatenate([~sides(True, seed) for seed in range(3)])
+    assert 0.2 < mirrored.mean() < 0.8
