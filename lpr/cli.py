@@ -11,51 +11,21 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
+from lpr.cli_types import bounded, fraction
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1), got {value}")
-    return value
-
-
-def _iou(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1], got {value}")
-    return value
+_fraction = fraction
+_iou = bounded(float, 0.0, 1.0, low_open=True)
 
 
 def _positive(kind: type) -> Callable[[str], float | int]:
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a {kind.__name__}: {text!r}") from None
-        if value <= 0:
-            raise argparse.ArgumentTypeError(f"must be > 0, got {value}")
-        return value
-    return parse
+    return bounded(kind, 0, None, low_open=True)
 
 
 def _non_negative(kind: type) -> Callable[[str], float | int]:
-    def parse(text: str):
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a {kind.__name__}: {text!r}") from None
-        if value < 0:
-            raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-        return value
-    return parse
+    return bounded(kind, 0, None)
 
 
 def _sheet_list(text: str) -> list[str]:

@@ -11,30 +11,20 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from .cli_types import country_list, share
 from .evaluation import IMAGE_SUFFIXES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _countries(text: str) -> tuple[str, ...]:
+def _format_countries() -> tuple[str, ...]:
     from .formats import countries
 
-    chosen = tuple(dict.fromkeys(t.strip().lower() for t in text.split(",") if t.strip()))
-    unknown = [c for c in chosen if c not in countries()]
-    if not chosen or unknown:
-        raise argparse.ArgumentTypeError(f"choose from {','.join(countries())}" +
-                                         (f" (unknown: {','.join(unknown)})" if unknown else ""))
-    return chosen
+    return tuple(countries())
 
 
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {value}")
-    return value
+_countries = country_list(_format_countries)
+_share = share
 
 
 def add_reader_options(parser: argparse.ArgumentParser) -> None:

@@ -29,6 +29,7 @@ import numpy as np
 
 import pydarknet
 from pydarknet import Detection
+from pydarknet.network import _read_names   # one rule for class names, both engines
 
 try:
     import cv2
@@ -65,20 +66,6 @@ class _YoloHead:
     @property
     def shape(self) -> tuple[int, int, int, int]:
         return (1, self.anchors * (5 + self.classes), self.height, self.width)
-
-
-def _read_names(names: Sequence[str] | PathLike | None, classes: int) -> list[str]:
-    if names is None:
-        return [str(i) for i in range(classes)]
-    if isinstance(names, (str, os.PathLike)):
-        path = Path(names)
-        if not path.is_file():
-            raise FileNotFoundError(f"names file not found: {path}")
-        names = [line.strip() for line in path.read_text(errors="replace").splitlines() if line.strip()]
-    names = list(names)
-    if len(names) < classes:
-        raise ValueError(f"{classes} classes need {classes} names, got {len(names)}")
-    return names
 
 
 def _yolo_params(spec) -> tuple[int, np.ndarray, np.ndarray]:

@@ -11,40 +11,23 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from lpr.cli_types import bounded, country_list, share
+
 EXIT_OK, EXIT_USAGE = 0, 2
 
 
-def _countries(text: str) -> tuple[str, ...]:
+def _synth_countries() -> tuple[str, ...]:
     from lpr.synth.formats import COUNTRIES
 
-    tokens = tuple(dict.fromkeys(t.strip().lower() for t in text.split(",") if t.strip()))
-    unknown = [t for t in tokens if t not in COUNTRIES]
-    if not tokens or unknown:
-        raise argparse.ArgumentTypeError(
-            (f"unknown country {', '.join(unknown)}; " if unknown else "") + f"choose from {','.join(COUNTRIES)}")
-    return tokens
+    return tuple(COUNTRIES)
 
 
-def _int_at_least(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not an int: {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-    return parse
+_countries = country_list(_synth_countries)
+_share = share
 
 
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be in [0, 1], got {value}")
-    return value
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    return bounded(int, minimum)
 
 
 def _width_range(text: str) -> tuple[float, float]:

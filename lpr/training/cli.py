@@ -5,6 +5,7 @@ import argparse
 import signal
 from pathlib import Path
 
+from ..cli_types import bounded, share
 from ..model_files import MODELS_DIR
 
 DEFAULT_CFG = MODELS_DIR / "plate-detector.cfg"
@@ -91,36 +92,35 @@ def _run_train_cnn(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_common_options(parser: argparse.ArgumentParser, cfg: Path) -> None:
+    parser.add_argument("--cfg", type=Path, default=cfg, help="network cfg (default: the shipped one)")
+    parser.add_argument("--max-batches", type=bounded(int, 1), default=None,
+                        help="stop at this iteration (default: the cfg's)")
+    parser.add_argument("--seed", type=bounded(int, 0), default=0, help="seed (default 0)")
+
+
 def add_train_commands(subparsers: argparse._SubParsersAction) -> None:
     train = subparsers.add_parser("train", help="train lpr's models with darknet's own loop",
                                   description="Train lpr's models with darknet's loop (resumable).")
     kinds = train.add_subparsers(dest="kind", metavar="MODEL")
     train.set_defaults(func=lambda args: (train.print_help(), 2)[1])
-    plates = kinds.add_parser(
-        "plates", help="the plate detector",
-        description="Train (or resume from WORK_DIR/<cfg>.backup) the plate detector on a darknet "
-                    "dataset made by `lpr data plates` / `lpr data synth plates`, then report "
-                    "precision and recall on its validation list. Ctrl-C saves the backup.")
-    plates.add_argument("data", type=Path, metavar="DATA_FILE", help="the dataset's obj.data")
-    plates.add_argument("work", type=Path, metavar="WORK_DIR", help="backups, weights and loss.csv go here")
-    plates.add_argument("--cfg", type=Path, default=DEFAULT_CFG, help="network cfg (default: the shipped one)")
-    plates.add_argument("--max-batches", type=int, default=None, help="stop at this iteration (default: the cfg's)")
-    plates.add_argument("--seed", type=int, default=0)
-    plates.add_argument("--thresh", type=float, default=0.25, help="detection threshold for the evaluation")
-    plates.set_defaults(func=_run_train_detector)
-    chars = kinds.add_parser(
-        "chars", help="the character detector",
-        description="Train (or resume from WORK_DIR/<cfg>.backup) the character detector (YOLO on plate "
-                    "crops, classes 0-9 A-Z) on a darknet dataset made by `lpr data chars` / `lpr data synth "
-                    "chars`, then report precision and recall (box and class) on its validation list. "
-                    "darknet's random mirroring is off. Ctrl-C saves the backup.")
-    chars.add_argument("data", type=Path, metavar="DATA_FILE", help="the dataset's obj.data")
-    chars.add_argument("work", type=Path, metavar="WORK_DIR", help="backups, weights and loss.csv go here")
-    chars.add_argument("--cfg", type=Path, default=CHARS_CFG, help="network cfg (default: the shipped one)")
-    chars.add_argument("--max-batches", type=int, default=None, help="stop at this iteration (default: the cfg's)")
-    chars.add_argument("--seed", type=int, default=0)
-    chars.add_argument("--thresh", type=float, default=0.25, help="detection threshold for the evaluation")
-    chars.set_defaults(func=_run_train_detector)
+    detectors = (
+        ("plates", "the plate detector", DEFAULT_CFG,
+         "Train (or resume from WORK_DIR/<cfg>.backup) the plate detector on a darknet dataset made by "
+         "`lpr data plates` / `lpr data synth plates`, then report precision and recall on its validation "
+         "list and write a model card. Ctrl-C (or kill) saves the backup."),
+        ("chars", "the character detector", CHARS_CFG,
+         "Train (or resume from WORK_DIR/<cfg>.backup) the character detector (YOLO on plate crops, classes "
+         "0-9 A-Z) on a darknet dataset made by `lpr data chars` / `lpr data synth chars`, then report "
+         "precision and recall (box and class) on its validation list and write a model card. darknet's "
+         "random mirroring is off. Ctrl-C (or kill) saves the backup."))
+    for name, summary, cfg, description in detectors:
+        parser = kinds.add_parser(name, help=summary, description=description)
+        parser.add_argument("data", type=Path, metavar="DATA_FILE", help="the dataset's obj.data")
+        parser.add_argument("work", type=Path, metavar="WORK_DIR", help="backups, weights, loss.csv and the card")
+        _add_common_options(parser, cfg)
+        parser.add_argument("--thresh", type=share, default=0.25, help="detection threshold for the evaluation")
+        parser.set_defaults(func=_run_train_detector)
     cnn = kinds.add_parser(
         "cnn", help="the character CNN (grayscale 75x100 classifier)",
         description="Train (or resume from WORK_DIR/<cfg>.backup) the character CNN with darknet's training "
@@ -130,8 +130,6 @@ def add_train_commands(subparsers: argparse._SubParsersAction) -> None:
     cnn.add_argument("work", type=Path, metavar="WORK_DIR", help="sample cache, backups, weights and loss.csv")
     cnn.add_argument("--train", type=Path, nargs="+", required=True, metavar="LIST", help="training image lists")
     cnn.add_argument("--valid", type=Path, nargs="*", default=[], metavar="LIST", help="held-out image lists")
-    cnn.add_argument("--cfg", type=Path, default=CNN_CFG, help="network cfg (default: the shipped one)")
-    cnn.add_argument("--max-batches", type=int, default=None, help="stop at this iteration (default: the cfg's)")
-    cnn.add_argument("--limit", type=int, default=None, help="use at most this many training images (seeded)")
-    cnn.add_argument("--seed", type=int, default=0)
+    _add_common_options(cnn, CNN_CFG)
+    cnn.add_argument("--limit", type=bounded(int, 1), default=None, help="use at most this many training images (seeded)")
     cnn.set_defaults(func=_run_train_cnn)

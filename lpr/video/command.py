@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from lpr.cli_types import bounded, country_list
+
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 ReaderFactory = Callable[[argparse.Namespace], Any]
@@ -22,27 +24,16 @@ ReaderFactory = Callable[[argparse.Namespace], Any]
 
 
 def _whole(minimum: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
-        return value
-    return parse
+    return bounded(int, minimum)
 
 
-def _country_list(text: str) -> tuple[str, ...]:
+def _format_countries() -> tuple[str, ...]:
     from lpr.formats import countries
 
-    known = countries()
-    tokens = tuple(dict.fromkeys(t.strip().lower() for t in text.split(",") if t.strip()))
-    unknown = [t for t in tokens if t not in known]
-    if not tokens or unknown:
-        raise argparse.ArgumentTypeError((f"no format rules for {', '.join(unknown)}; " if unknown else "")
-                                         + f"choose from {','.join(known)}")
-    return tokens
+    return tuple(countries())
+
+
+_country_list = country_list(_format_countries)
 
 
 def default_reader_factory(args: argparse.Namespace):
