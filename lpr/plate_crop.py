@@ -47,8 +47,9 @@ def crop_plate(image: np.ndarray, box: Box) -> PlateCrop | None:
 
 
 def straighten(crop: PlateCrop, angle_degrees: float) -> PlateCrop | None:
-    """The crop turned by ``-angle_degrees`` about its centre (the canvas grows to keep the
-    corners), when the skew is worth it (MIN_SKEW_DEGREES..MAX_SKEW_DEGREES); else None."""
+    """The crop rotated counter-clockwise by ``angle_degrees`` about its centre, undoing a text
+    line tilted clockwise by that much (lpr.char_layout.skew_angle); the canvas grows to keep
+    the corners. None when the skew is not worth it (outside MIN_SKEW_DEGREES..MAX_SKEW_DEGREES)."""
     if not MIN_SKEW_DEGREES <= abs(angle_degrees) <= MAX_SKEW_DEGREES:
         return None
     h, w = crop.image.shape[:2]

@@ -177,17 +177,17 @@ class Reader:
         segment_ms = _ms(t)
         t = time.perf_counter()
         boxes = [boxes[i] for i in order]
-        if classes is not None:
-            candidates = [classes[i] for i in order]
-        else:
+        if self._classifier is not None:          # recognizer="cnn", whichever segmenter
             candidates = self._classify(crop, boxes)
+        else:
+            candidates = [classes[i] for i in order]
         recognize_ms = _ms(t)
         if len(candidates) < max(self.options.min_chars, 1):
             return None
+        match, keep = self._match(candidates, boxes)
+        candidates, boxes = candidates[keep], boxes[keep]
         chars = tuple(CharRead(c[0][0], c[0][1], crop.box_to_image(b), tuple(c[1:]))
                       for c, b in zip(candidates, boxes))
-        match = match_plate([list(c) for c in candidates], countries=self.options.countries,
-                            gaps=gaps_from_boxes(boxes))
         if match is not None:
             text, country, fmt = match.text, match.country, match.format
             # a character the rules chose among the candidates keeps its probability; a confusion
@@ -202,6 +202,24 @@ class Reader:
         return PlateRead(text=text, confidence=float(det.confidence) * char_conf, box=tuple(det.box),
                          detection_confidence=float(det.confidence), chars=chars, country=country,
                          format=fmt, timings=timings)
+
+    def _match(self, candidates, boxes) -> tuple[object | None, slice]:
+        """The best format reading, and which characters it uses: all of them, or, when no rule
+        fits them all, all but the first or the last (a plate's border, a screw or a sticker read
+        as a character at either end)."""
+        def match(keep: slice):
+            return match_plate([list(c) for c in candidates[keep]], countries=self.options.countries,
+                               gaps=gaps_from_boxes(boxes[keep]))
+
+        everything = slice(None)
+        found = match(everything)
+        if found is not None or len(candidates) < 5:
+            return found, everything
+        trimmed = [(m.score, keep, m) for keep in (slice(1, None), slice(None, -1)) if (m := match(keep))]
+        if not trimmed:
+            return None, everything
+        _, keep, best = max(trimmed, key=lambda item: item[0])
+        return best, keep
 
     def _classify(self, crop: PlateCrop, boxes) -> list[tuple[tuple[str, float], ...]]:
         from .segmentation.contours import char_crops

@@ -196,3 +196,20 @@ def test_cli_json_lines_and_exit_status(tmp_path, example_images):
     only_bad = subprocess.run([sys.executable, "-m", "lpr.cli", "read", "--json", str(bad)],
                               capture_output=True, text=True, cwd=tmp_path, timeout=300)
     assert only_bad.returncode == 1
+
+
+def test_the_cnn_recognizes_what_either_segmenter_finds(example_images, monkeypatch):
+    """recognizer='cnn' classifies every character box (the detector's classes are not used)."""
+    from lpr.recognition.char_classifier import CharClassifier
+
+    seen = []
+
+    def fake_classify(self, crops):
+        seen.append(crops.shape)
+        return [(("Z", 0.9), ("2", 0.05))] * len(crops)
+
+    monkeypatch.setattr(CharClassifier, "classify", fake_classify)
+    with lpr.Reader(engine="darknet", segmenter="yolo", recognizer="cnn", countries=["us"]) as reader:
+        plates = [p for _, image in example_images for p in reader.read(image)]
+    assert seen and all(shape[1:] == (100, 75) for shape in seen)
+    assert all(set(p.compact) <= {"Z", "2"} for p in plates)
