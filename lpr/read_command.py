@@ -32,15 +32,16 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--engine", choices=("auto", "darknet", "opencv"), default="auto",
                        help="what runs the YOLO models (same weights): auto = darknet on a GPU, else OpenCV DNN "
                             "when installed, else darknet (default auto)")
-    group.add_argument("--segmenter", choices=("yolo", "contours"), default="yolo",
-                       help="character boxes from the character detector or from OpenCV contours (default yolo)")
-    group.add_argument("--recognizer", choices=("yolo", "cnn"), default=None,
-                       help="character classes from the character detector or the character CNN "
-                            "(default: yolo with --segmenter yolo, cnn with contours)")
+    group.add_argument("--segmenter", choices=("contours", "yolo"), default="contours",
+                       help="character boxes from OpenCV contours (default) or the character detector (faster)")
+    group.add_argument("--recognizer", choices=("cnn", "yolo"), default=None,
+                       help="character classes from the character CNN or the character detector "
+                            "(default: cnn after contours, yolo after the character detector)")
     group.add_argument("--countries", type=_countries, default=None, metavar="LIST",
                        help="format rules to try, comma-separated (default: all)")
-    group.add_argument("--plate-threshold", type=_share, default=0.25, metavar="P",
-                       help="plate detection confidence (default 0.25)")
+    group.add_argument("--plate-threshold", type=_share, default=0.1, metavar="P",
+                       help="plate detection confidence (default 0.1: boxes without readable characters are "
+                            "dropped anyway)")
     group.add_argument("--char-threshold", type=_share, default=0.25, metavar="P",
                        help="character detection confidence (default 0.25)")
     group.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
@@ -50,8 +51,7 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
 def reader_from_args(args: argparse.Namespace):
     from .reader import Reader
 
-    recognizer = args.recognizer or ("yolo" if args.segmenter == "yolo" else "cnn")
-    return Reader(engine=args.engine, segmenter=args.segmenter, recognizer=recognizer, countries=args.countries,
+    return Reader(engine=args.engine, segmenter=args.segmenter, recognizer=args.recognizer, countries=args.countries,
                   plate_threshold=args.plate_threshold, char_threshold=args.char_threshold,
                   models_dir=args.models_dir)
 

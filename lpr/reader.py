@@ -36,7 +36,8 @@ RECOGNIZERS = ("yolo", "cnn")
 class ReaderOptions:
     """Everything that changes what the reader returns (besides the models)."""
 
-    plate_threshold: float = 0.25      # plate detector confidence
+    plate_threshold: float = 0.1       # plate detector confidence: low, because a box whose
+                                       # characters cannot be read is dropped anyway (min_chars)
     char_threshold: float = 0.25       # character detector confidence (best class)
     nms: float = 0.45
     min_chars: int = 2                 # plates with fewer characters read are not returned
@@ -67,21 +68,25 @@ class Reader:
 
     - ``engine``: "auto" (darknet on a GPU, else OpenCV DNN if installed, else darknet),
       "darknet" or "opencv"; the same weights either way.
-    - ``segmenter``: "yolo" (the character detector) or "contours" (OpenCV, no model).
-    - ``recognizer``: "yolo" (the character detector's classes; needs segmenter="yolo") or
-      "cnn" (the character CNN on each character crop, NumPy).
+    - ``segmenter``: "contours" (OpenCV, no model; the default) or "yolo" (the character
+      detector: about twice as fast, less accurate today; see the README's results).
+    - ``recognizer``: "cnn" (the character CNN on each character crop, NumPy) or "yolo" (the
+      character detector's classes; needs segmenter="yolo"). Default: "cnn" after contours,
+      "yolo" after the character detector.
     - ``countries``: format rules to try, e.g. ["be"] (default: all); other options: see
       ReaderOptions. ``models_dir``: a folder with the model files (default: the package's).
 
     One Reader may be used from several threads (each network has its own lock).
     """
 
-    def __init__(self, *, engine: str = "auto", segmenter: str = "yolo", recognizer: str = "yolo",
-                 countries: Sequence[str] | None = None, plate_threshold: float = 0.25,
+    def __init__(self, *, engine: str = "auto", segmenter: str = "contours", recognizer: str | None = None,
+                 countries: Sequence[str] | None = None, plate_threshold: float = 0.1,
                  char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
                  straighten: bool = True, models_dir: str | os.PathLike | None = None) -> None:
         if segmenter not in SEGMENTERS:
             raise ValueError(f"segmenter must be one of {', '.join(SEGMENTERS)}, got {segmenter!r}")
+        if recognizer is None:
+            recognizer = "cnn" if segmenter == "contours" else "yolo"
         if recognizer not in RECOGNIZERS:
             raise ValueError(f"recognizer must be one of {', '.join(RECOGNIZERS)}, got {recognizer!r}")
         if recognizer == "yolo" and segmenter != "yolo":

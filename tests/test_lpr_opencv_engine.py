@@ -1,7 +1,6 @@
 """lpr.engines.opencv_yolo.OpenCVYolo against pydarknet.Network.detect: same cfg, weights, images.
 
-Two networks: the shipped plate detector (lpr/models/plate-detector.cfg) with the training
-checkpoint (skipped when training/checkpoints/plate-detector.backup is not there) on real
+Two networks: the shipped plate detector (lpr/models/plate-detector.cfg and .weights) on real
 ro-plates frames (../shared/data, or LPR_SHARED_DATA) and odd-sized, tiny and grey images made
 from them; and a two-head, 36-class YOLO written here, with seeded random weights whose objectness
 biases are pushed down so that it detects tens to hundreds of things, not every cell.
@@ -32,7 +31,7 @@ from lpr.engines.opencv_yolo import OpenCVYolo  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PLATE_CFG = REPO / "lpr" / "models" / "plate-detector.cfg"
-PLATE_WEIGHTS = REPO / "training" / "checkpoints" / "plate-detector.backup"
+PLATE_WEIGHTS = REPO / "lpr" / "models" / "plate-detector.weights"
 DATA = Path(os.environ.get("LPR_SHARED_DATA", REPO.parent / "shared" / "data"))
 FRAMES = DATA / "ro-plates" / "valid" / "images"
 THRESHOLDS = (0.25, 0.05)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from lpr.cli_types import bounded, country_list
+from lpr.cli_types import bounded
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -27,20 +27,11 @@ def _whole(minimum: int) -> Callable[[str], int]:
     return bounded(int, minimum)
 
 
-def _format_countries() -> tuple[str, ...]:
-    from lpr.formats import countries
-
-    return tuple(countries())
-
-
-_country_list = country_list(_format_countries)
-
-
 def default_reader_factory(args: argparse.Namespace):
     """The lpr.Reader the options ask for (loads the models)."""
-    from lpr.reader import Reader
+    from lpr.read_command import reader_from_args
 
-    return Reader(engine=args.engine, countries=args.countries, models_dir=args.models_dir)
+    return reader_from_args(args)
 
 
 # --------------------------------------------------------------------------- output
@@ -159,13 +150,9 @@ def add_video_command(subparsers: argparse._SubParsersAction, *,
                        help="run the reader on every Nth frame only (default 1: every frame)")
     video.add_argument("--max-frames", type=_whole(1), default=None, metavar="N",
                        help="stop after reading N frames (default: the whole video; a camera until Ctrl-C)")
-    video.add_argument("--engine", choices=("auto", "darknet", "opencv"), default="auto",
-                       help="what runs the networks: auto (darknet on a GPU, else OpenCV DNN), darknet or opencv "
-                            "(default auto)")
-    video.add_argument("--countries", type=_country_list, default=None, metavar="LIST",
-                       help="comma-separated plate countries whose formats to try, e.g. be,fr (default: all)")
-    video.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
-                       help="a folder with the model files (default: the models shipped with lpr)")
+    from lpr.read_command import add_reader_options
+
+    add_reader_options(video)
     video.add_argument("--min-hits", type=_whole(1), default=2, metavar="N",
                        help="a vehicle needs at least N readings to be reported (default 2; fewer is noise)")
     video.add_argument("--max-missed", type=_whole(0), default=5, metavar="N",
