@@ -13,10 +13,12 @@ import lpr
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "eval"
 
 
-@pytest.fixture(scope="module", params=["darknet", "opencv"])
+@pytest.fixture(scope="module", params=[("opencv", "contours"), ("opencv", "yolo"), ("darknet", "contours"),
+                                        ("darknet", "yolo")], ids=lambda p: "-".join(p))
 def reader(request):
-    with lpr.Reader(engine=request.param) as r:
-        yield request.param, r
+    engine, segmenter = request.param
+    with lpr.Reader(engine=engine, segmenter=segmenter) as r:
+        yield f"{engine}, {segmenter} + {'cnn' if segmenter == 'contours' else 'yolo'}", r
 
 
 @pytest.mark.parametrize("subset", ["br", "us"])
