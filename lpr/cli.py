@@ -259,6 +259,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (FileNotFoundError, FileExistsError, DatasetLayoutError) as exc:
         print(f"lpr: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except ValueError as exc:          # options that argparse cannot check alone (Reader, datasets)
+        print(f"lpr: {exc}", file=sys.stderr)
+        return EXIT_USAGE
 
 
 if __name__ == "__main__":

@@ -213,3 +213,10 @@ def test_the_cnn_recognizes_what_either_segmenter_finds(example_images, monkeypa
         plates = [p for _, image in example_images for p in reader.read(image)]
     assert seen and all(shape[1:] == (100, 75) for shape in seen)
     assert all(set(p.compact) <= {"Z", "2"} for p in plates)
+
+
+def test_cli_refuses_an_impossible_pipeline_with_a_message(capsys):
+    from lpr.cli import main
+
+    assert main(["read", "--segmenter", "contours", "--recognizer", "yolo", str(EXAMPLES)]) == 2
+    assert "recognizer='yolo'" in capsys.readouterr().err
