@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .data.boxes import xyxy_iou
 from .engines.select import YoloEngine
 
 Box = tuple[float, float, float, float]
@@ -28,14 +29,6 @@ class CharCandidates:
         return self.candidates[0]
 
 
-def _iou(a: Box, b: Box) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def group_detections(detections: Sequence, thresh: float) -> list[CharCandidates]:
     """darknet reports one detection per class above its threshold for each box; boxes of
     different classes on the same character are merged (the strongest box wins, the others'
@@ -49,7 +42,7 @@ def group_detections(detections: Sequence, thresh: float) -> list[CharCandidates
     kept: list[tuple[Box, dict[str, float]]] = []
     for box, scores in groups:
         for kept_box, kept_scores in kept:
-            if _iou(box, kept_box) > SAME_CHAR_IOU:
+            if xyxy_iou(box, kept_box) > SAME_CHAR_IOU:
                 for name, p in scores.items():
                     kept_scores[name] = max(kept_scores.get(name, 0.0), p)
                 break

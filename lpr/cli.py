@@ -16,16 +16,7 @@ from lpr.cli_types import bounded, fraction
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-_fraction = fraction
 _iou = bounded(float, 0.0, 1.0, low_open=True)
-
-
-def _positive(kind: type) -> Callable[[str], float | int]:
-    return bounded(kind, 0, None, low_open=True)
-
-
-def _non_negative(kind: type) -> Callable[[str], float | int]:
-    return bounded(kind, 0, None)
 
 
 def _sheet_list(text: str) -> list[str]:
@@ -39,20 +30,20 @@ def _sheet_list(text: str) -> list[str]:
 
 def _add_validation_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("validation thresholds")
-    group.add_argument("--min-box-px", type=_non_negative(float), default=4.0, metavar="PX",
+    group.add_argument("--min-box-px", type=bounded(float, 0), default=4.0, metavar="PX",
                        help="boxes narrower or shorter than this are 'tiny' and left out (default 4)")
-    group.add_argument("--bounds-tolerance", type=_non_negative(float), default=1.0, metavar="PX",
+    group.add_argument("--bounds-tolerance", type=bounded(float, 0), default=1.0, metavar="PX",
                        help="how far a box may reach past the image edge (default 1)")
     group.add_argument("--duplicate-iou", type=_iou, default=0.9, metavar="IOU",
                        help="two boxes of one image overlapping this much are duplicates (default 0.9)")
-    group.add_argument("--blank-std", type=_non_negative(float), default=1.0, metavar="STD",
+    group.add_argument("--blank-std", type=bounded(float, 0), default=1.0, metavar="STD",
                        help="a frame whose grayscale std is below this is blank (default 1; a character "
                             "box is blank when it holds no ink)")
 
 
 def _add_output_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=0, help="split seed (default 0)")
-    parser.add_argument("--valid-fraction", type=_fraction, default=0.1, metavar="F",
+    parser.add_argument("--valid-fraction", type=fraction, default=0.1, metavar="F",
                         help="share of the samples for validation, met as closely as whole groups "
                              "allow (default 0.1)")
     parser.add_argument("--overwrite", action="store_true",
@@ -141,7 +132,7 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
     plates.add_argument("--group-by", choices=("video", "scene"), default="video",
                         help="split unit: whole videos (default) or scenes, runs of frames at most "
                              "--scene-gap seconds apart, each video split on its own")
-    plates.add_argument("--scene-gap", type=_positive(float), default=30.0, metavar="S",
+    plates.add_argument("--scene-gap", type=bounded(float, 0, low_open=True), default=30.0, metavar="S",
                         help="seconds between frames that start a new scene (default 30)")
     plates.add_argument("--copy", action="store_true", help="copy the images instead of symlinking them")
     _add_validation_options(plates)
@@ -161,11 +152,11 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
     chars.add_argument("--group-by", choices=("strip", "lines"), default="strip",
                        help="split unit: a detection strip (--chars-per-region consecutive characters of a "
                             "line; default) or blocks of --lines-per-group text lines")
-    chars.add_argument("--lines-per-group", type=_positive(int), default=1, metavar="N",
+    chars.add_argument("--lines-per-group", type=bounded(int, 0, low_open=True), default=1, metavar="N",
                        help="with --group-by lines: consecutive text lines that move together (default 1)")
-    chars.add_argument("--chars-per-region", type=_positive(int), default=8, metavar="N",
+    chars.add_argument("--chars-per-region", type=bounded(int, 0, low_open=True), default=8, metavar="N",
                        help="characters per detection strip (default 8)")
-    chars.add_argument("--margin", type=_non_negative(int), default=4, metavar="PX",
+    chars.add_argument("--margin", type=bounded(int, 0), default=4, metavar="PX",
                        help="paper around each detection strip (default 4)")
     _add_validation_options(chars)
     chars.set_defaults(func=_run_chars)
@@ -186,7 +177,7 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
 
     from lpr.synth.cli import add_synth_command
 
-    add_synth_command(sub, _fraction)
+    add_synth_command(sub)
 
 
 # --------------------------------------------------------------------------- entry point

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .data.boxes import xyxy_iou
 from .formats import fold_confusions, normalize
 from .image_input import ImageError, load_image
 from .results import PlateRead
@@ -126,21 +127,13 @@ def read_labels(folder: Path) -> list[LabelledImage]:
     return out
 
 
-def _iou(a, b) -> float:
-    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def score_image(item: LabelledImage, plates: list[PlateRead]) -> tuple[list[PlateOutcome], int]:
     """Outcomes for the image's labelled plates, and how many read plates matched none."""
     outcomes, used = [], set()
     for truth in item.plates:
         best, best_iou = None, 0.0
         for k, plate in enumerate(plates):
-            overlap = _iou(truth.box, plate.box)
+            overlap = xyxy_iou(truth.box, plate.box)
             if overlap >= DETECTION_IOU and overlap > best_iou:
                 best, best_iou = k, overlap
         if best is not None:

@@ -24,7 +24,6 @@ def _format_countries() -> tuple[str, ...]:
 
 
 _countries = country_list(_format_countries)
-_share = share
 
 
 def add_reader_options(parser: argparse.ArgumentParser) -> None:
@@ -39,10 +38,10 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
                             "(default: cnn after contours, yolo after the character detector)")
     group.add_argument("--countries", type=_countries, default=None, metavar="LIST",
                        help="format rules to try, comma-separated (default: all)")
-    group.add_argument("--plate-threshold", type=_share, default=0.1, metavar="P",
+    group.add_argument("--plate-threshold", type=share, default=0.1, metavar="P",
                        help="plate detection confidence (default 0.1: boxes without readable characters are "
                             "dropped anyway)")
-    group.add_argument("--char-threshold", type=_share, default=0.25, metavar="P",
+    group.add_argument("--char-threshold", type=share, default=0.25, metavar="P",
                        help="character detection confidence (default 0.25)")
     group.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
                        help="read the models from DIR (<name>.cfg/.weights) instead of the package's")

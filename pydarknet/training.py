@@ -212,6 +212,14 @@ def _run(kind: str, data: PathLike, cfg: PathLike, weights: PathLike | None, *, 
                           seconds=out["seconds"], resumed_from=resumed_from)
 
 
+def _detector_output(config: NetworkConfig):
+    """The cfg's last layer, which must be darknet's detection output ([yolo] or [region])."""
+    last = config.layers[-1]
+    if last.type not in ("yolo", "region"):
+        raise ConfigError(config.path, "a detector's last layer must be [yolo] or [region]")
+    return last
+
+
 def train_detector(data: PathLike, cfg: PathLike, weights: PathLike | None = None, *,
                    max_batches: int | None = None, gpus: list[int] | None = None,
                    progress: Callable[[TrainingProgress], object] | None = None,
@@ -231,9 +239,7 @@ def train_detector(data: PathLike, cfg: PathLike, weights: PathLike | None = Non
     """
 
     def check(train_list: Path, options: dict[str, str], config: NetworkConfig) -> tuple[None, int]:
-        last = config.layers[-1]
-        if last.type not in ("yolo", "region"):
-            raise ConfigError(config.path, "a detector's last layer must be [yolo] or [region]")
+        _detector_output(config)
         declared = int(options.get("classes", config.classes))
         if declared != config.classes:
             raise ConfigError(data, f"classes = {declared}, but the cfg's last layer has {config.classes}")
@@ -358,9 +364,7 @@ def sample_detection_batch(list_file: PathLike, cfg: PathLike, n: int = 4, *, fl
     truths: n x max_boxes x 5, rows ``x, y, w, h, class`` relative to the image, zeros after the
     last box). For looking at augmentation, and for testing it."""
     config = parse_cfg(cfg)
-    last = config.layers[-1]
-    if last.type not in ("yolo", "region"):
-        raise ConfigError(config.path, "a detector's last layer must be [yolo] or [region]")
+    last = _detector_output(config)
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
     _check_detection_list(Path(list_file))

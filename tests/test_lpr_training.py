@@ -33,7 +33,7 @@ def test_training_logs_every_iteration_and_resumes(tmp_path):
 def test_detector_evaluation_counts_and_matching(tmp_path, tiny_yolo):
     import numpy as np
 
-    from lpr.training.evaluate_detector import _iou, _read_truths, evaluate_detector
+    from lpr.training.evaluate_detector import _iou, read_yolo_boxes, evaluate_detector
 
     truths = np.array([[0, 0, 10, 10], [20, 20, 30, 40]], dtype=float)
     np.testing.assert_allclose(_iou((0, 0, 10, 10), truths), [1.0, 0.0])
@@ -42,7 +42,7 @@ def test_detector_evaluation_counts_and_matching(tmp_path, tiny_yolo):
     make_square_dataset(tmp_path / "ds", count=6, size=64)
     listing = tmp_path / "ds" / "train.txt"
     first = listing.read_text().split()[0]
-    box, classes = _read_truths(first, 64, 64)
+    box, classes = read_yolo_boxes(first, 64, 64)
     assert box.shape == (1, 4) and 16 <= box[0, 2] - box[0, 0] <= 32     # squares are 16..31 px
     assert classes.tolist() == [0]
     score = evaluate_detector(tiny_yolo[0], tiny_yolo[1], listing, thresh=0.05)

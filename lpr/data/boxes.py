@@ -37,13 +37,21 @@ def intersection_area(a: Box, b: Box) -> float:
     return w * h if w > 0 and h > 0 else 0.0
 
 
+def xyxy_iou(a: Sequence[float], b: Sequence[float]) -> float:
+    """Intersection over union of two (x1, y1, x2, y2) boxes; 0 when they do not overlap or
+    have no area."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    inter = w * h
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
 def iou(a: Box, b: Box) -> float:
     """Intersection over union; 0 for boxes without positive area."""
-    inter = intersection_area(a, b)
-    if inter <= 0:
-        return 0.0
-    union = a.width * a.height + b.width * b.height - inter
-    return inter / union if union > 0 else 0.0
+    return xyxy_iou((a.x1, a.y1, a.x2, a.y2), (b.x1, b.y1, b.x2, b.y2))
 
 
 def yolo_values(box: Box, image_width: float, image_height: float) -> tuple[float, float, float, float]:

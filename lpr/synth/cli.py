@@ -8,10 +8,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
-from lpr.cli_types import bounded, country_list, share
+from lpr.cli_types import bounded, country_list, fraction, share
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -23,11 +22,6 @@ def _synth_countries() -> tuple[str, ...]:
 
 
 _countries = country_list(_synth_countries)
-_share = share
-
-
-def _int_at_least(minimum: int) -> Callable[[str], int]:
-    return bounded(int, minimum)
 
 
 def _width_range(text: str) -> tuple[float, float]:
@@ -40,8 +34,8 @@ def _width_range(text: str) -> tuple[float, float]:
     return low, high
 
 
-def add_synth_command(sub: argparse._SubParsersAction, fraction: Callable[[str], float]) -> None:
-    """Add `synth` to the `data` subcommands; `fraction` is lpr.cli's [0, 1) parser."""
+def add_synth_command(sub: argparse._SubParsersAction) -> None:
+    """Add `synth` to the `data` subcommands."""
     from lpr.synth import KINDS
     from lpr.synth.formats import COUNTRIES, DEFAULT_COUNTRIES
 
@@ -57,11 +51,11 @@ def add_synth_command(sub: argparse._SubParsersAction, fraction: Callable[[str],
                     "raise --count).\nThe project's images: ../shared/data/{backgrounds,ro-plates,eu-plate-crops}.")
     synth.add_argument("kind", choices=KINDS, help="which dataset to write")
     synth.add_argument("out", type=Path, metavar="OUT_DIR", help="where to write it")
-    synth.add_argument("--count", type=_int_at_least(1), required=True, metavar="N", help="number of samples")
-    synth.add_argument("--seed", type=_int_at_least(0), default=0, help="generation seed (default 0)")
+    synth.add_argument("--count", type=bounded(int, 1), required=True, metavar="N", help="number of samples")
+    synth.add_argument("--seed", type=bounded(int, 0), default=0, help="generation seed (default 0)")
     synth.add_argument("--countries", type=_countries, default=DEFAULT_COUNTRIES, metavar="LIST",
                        help=f"comma-separated plate countries (default all: {','.join(DEFAULT_COUNTRIES)})")
-    synth.add_argument("--workers", type=_int_at_least(1), default=os.cpu_count() or 1, metavar="K",
+    synth.add_argument("--workers", type=bounded(int, 1), default=os.cpu_count() or 1, metavar="K",
                        help="processes (default: the CPU count); the output does not depend on it")
     sources = synth.add_argument_group("source images (read only)")
     sources.add_argument("--backgrounds", type=Path, metavar="DIR",
@@ -77,14 +71,14 @@ def add_synth_command(sub: argparse._SubParsersAction, fraction: Callable[[str],
     options = synth.add_argument_group("generation and output")
     options.add_argument("--valid-fraction", type=fraction, default=0.1, metavar="F",
                          help="share of samples (and of source images) for validation (default 0.1)")
-    options.add_argument("--split-seed", type=_int_at_least(0), default=0, metavar="S",
+    options.add_argument("--split-seed", type=bounded(int, 0), default=0, metavar="S",
                          help="seed of the source images' split (default 0, as `lpr data plates`)")
-    options.add_argument("--scene-width", type=_int_at_least(64), default=960, metavar="PX",
+    options.add_argument("--scene-width", type=bounded(int, 64), default=960, metavar="PX",
                          help="plates: scenes are resized to this width (enlarged at most 2x; default 960)")
     options.add_argument("--plate-widths", type=_width_range, default=None, metavar="MIN,MAX",
                          help="plates: pasted plate widths in px of a 1280 px wide frame, log-uniform "
                               "(default 40,250 as in dashcam frames; e.g. 120,700 for close-ups of cars)")
-    options.add_argument("--real-crop-fraction", type=_share, default=0.25, metavar="F",
+    options.add_argument("--real-crop-fraction", type=share, default=0.25, metavar="F",
                          help="plates with --crops: share of pasted plates that are real crops (default 0.25)")
     options.add_argument("--preview", type=Path, metavar="DIR",
                          help="also write an annotated example image, DIR/<kind>.png")

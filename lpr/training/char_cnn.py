@@ -21,9 +21,9 @@ import numpy as np
 from tqdm import tqdm
 
 import pydarknet
-from pydarknet.training import darknet_label_path
 
 from ..model_files import CHARACTERS
+from .evaluate_detector import read_yolo_boxes
 from .progress import TrainingMonitor
 
 DEFAULT_CFG = Path(__file__).resolve().parent.parent / "models" / "char-cnn.cfg"
@@ -63,16 +63,11 @@ def build_samples(list_files: list[Path], *, size: tuple[int, int] = (75, 100), 
         if image is None:
             raise FileNotFoundError(f"{path}: unreadable image")
         h, w = image.shape[:2]
-        boxes, classes = [], []
-        for line in Path(darknet_label_path(path)).read_text().splitlines():
-            if line.strip():
-                cls, cx, cy, bw, bh = (float(v) for v in line.split())
-                boxes.append(((cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h))
-                classes.append(int(cls))
-        if boxes:
-            crops = char_crops(image, boxes, size=size)
+        boxes, classes = read_yolo_boxes(path, w, h)
+        if len(boxes):
+            crops = char_crops(image, [tuple(b) for b in boxes], size=size)
             images.append(np.clip(crops * 255.0 + 0.5, 0, 255).astype(np.uint8))
-            labels.extend(classes)
+            labels.extend(classes.tolist())
     if not images:
         raise ValueError(f"no character boxes in {', '.join(map(str, list_files))}")
     return CharSamples(np.concatenate(images), np.asarray(labels, dtype=np.int64))

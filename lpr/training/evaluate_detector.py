@@ -23,7 +23,7 @@ class DetectorScore:
     median_ms: float
 
 
-def _read_truths(image_path: str, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+def read_yolo_boxes(image_path: str, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """Boxes (x1, y1, x2, y2 pixels) and class ids of an image's YOLO label file."""
     rows, classes = [], []
     for line in Path(darknet_label_path(image_path)).read_text().splitlines():
@@ -52,7 +52,7 @@ def evaluate_detector(cfg: Path, weights: Path, image_list: Path, *, thresh: flo
     with pydarknet.Network(cfg, weights) as net:
         for path in paths:
             image = cv2.imread(path)
-            truths, classes = _read_truths(path, image.shape[1], image.shape[0])
+            truths, classes = read_yolo_boxes(path, image.shape[1], image.shape[0])
             start = time.perf_counter()
             dets = net.detect(image, thresh=thresh)
             times.append(time.perf_counter() - start)

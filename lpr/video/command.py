@@ -23,10 +23,6 @@ ReaderFactory = Callable[[argparse.Namespace], Any]
 """args -> an object with read(bgr_frame) -> list[PlateRead] (closed afterwards when it has close())."""
 
 
-def _whole(minimum: int) -> Callable[[str], int]:
-    return bounded(int, minimum)
-
-
 def default_reader_factory(args: argparse.Namespace):
     """The lpr.Reader the options ask for (loads the models)."""
     from lpr.read_command import reader_from_args
@@ -146,16 +142,16 @@ def add_video_command(subparsers: argparse._SubParsersAction, *,
                             'then {"summary": {..., "fps": ...}}')
     video.add_argument("--out", type=Path, metavar="FILE",
                        help="also write an annotated copy of the video (mp4v; use .mp4), same fps and size")
-    video.add_argument("--every", type=_whole(1), default=1, metavar="N",
+    video.add_argument("--every", type=bounded(int, 1), default=1, metavar="N",
                        help="run the reader on every Nth frame only (default 1: every frame)")
-    video.add_argument("--max-frames", type=_whole(1), default=None, metavar="N",
+    video.add_argument("--max-frames", type=bounded(int, 1), default=None, metavar="N",
                        help="stop after reading N frames (default: the whole video; a camera until Ctrl-C)")
     from lpr.read_command import add_reader_options
 
     add_reader_options(video)
-    video.add_argument("--min-hits", type=_whole(1), default=2, metavar="N",
+    video.add_argument("--min-hits", type=bounded(int, 1), default=2, metavar="N",
                        help="a vehicle needs at least N readings to be reported (default 2; fewer is noise)")
-    video.add_argument("--max-missed", type=_whole(0), default=5, metavar="N",
+    video.add_argument("--max-missed", type=bounded(int, 0), default=5, metavar="N",
                        help="a vehicle's track ends after more than N read frames in a row without its plate "
                             "(default 5)")
     video.add_argument("--show-chars", action="store_true",

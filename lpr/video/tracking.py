@@ -24,6 +24,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
+from ..data.boxes import xyxy_iou
 from ..results import Box, PlateRead
 
 TEXT, CHARS = "text", "chars"
@@ -207,17 +208,6 @@ def _valid(box: Sequence[float]) -> bool:
     return all(math.isfinite(v) for v in (x1, y1, x2, y2)) and x2 >= x1 and y2 >= y1
 
 
-def iou(a: Sequence[float], b: Sequence[float]) -> float:
-    """Intersection over union of two (x1, y1, x2, y2) boxes; 0 when either is empty."""
-    w = min(a[2], b[2]) - max(a[0], b[0])
-    h = min(a[3], b[3]) - max(a[1], b[1])
-    if w <= 0 or h <= 0:
-        return 0.0
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
-
-
 def _area(box: Sequence[float]) -> float:
     return max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
 
@@ -327,7 +317,7 @@ class PlateTracker:
             for pi, box in enumerate(boxes):
                 if box is None:
                     continue
-                overlap = max(iou(expected[ti], box), iou(track.box, box))
+                overlap = max(xyxy_iou(expected[ti], box), xyxy_iou(track.box, box))
                 if overlap >= self.iou:
                     candidates.append((-overlap, ti, pi))
         pairs: dict[int, int] = {}
