@@ -93,12 +93,25 @@ def test_pattern_parser_rejects_garbage_and_unknown_countries():
         formats_for(["xx"])
 
 
-def test_missing_font_names_the_debian_package(monkeypatch):
+def test_missing_font_names_the_package(monkeypatch):
     monkeypatch.setitem(fonts.FONTS, "din", ("/nonexistent/OSP-DIN.ttf", "fonts-opendin"))
     with pytest.raises(FileNotFoundError, match="fonts-opendin"):
         fonts.font_path("din")
-    with pytest.raises(FileNotFoundError, match="apt-get install fonts-opendin"):
+    with pytest.raises(FileNotFoundError, match="packages fonts-opendin"):
         fonts.check_fonts()
+    monkeypatch.setitem(fonts.FONTS, "narrow", ("no_such_font_package:files/X.ttf", "no-such-font (pip)"))
+    with pytest.raises(FileNotFoundError, match="no-such-font"):
+        fonts.font_path("narrow")
+
+
+def test_python_packaged_font_is_found_and_renders():
+    path = fonts.font_path("narrow-bold")
+    assert path.is_file() and path.suffix == ".ttf"
+    w = fonts.glyph("narrow-bold", "W", 40.0)
+    d = fonts.glyph("sans-bold", "W", 40.0)
+    assert w.ink is not None and d.ink is not None
+    assert w.ink[3] - w.ink[1] == pytest.approx(40, abs=2)           # sized by cap height
+    assert (w.ink[2] - w.ink[0]) < (d.ink[2] - d.ink[0])             # and narrower than DejaVu Sans
 
 
 # --------------------------------------------------------------------------- rendered boxes vs ink
@@ -303,6 +316,28 @@ def test_real_crops_stand_in_for_plates_without_characters():
     composed = compose_scene(scene, (), FORMATS, rng, crops=lambda r: crop, real_crop_fraction=1.0)
     assert composed.plates and all(p.kind == "real-crop" and p.chars == () and p.text is None
                                    for p in composed.plates)
+
+
+def test_real_plates_overdrawn_by_synthetic_ones_in_place():
+    rng = np.random.default_rng(12)
+    real = (Box("plate", 200.0, 200.0, 300.0, 222.0),)
+    scene = procedural_background(rng, (640, 360))
+    cv2.rectangle(scene, (200, 200), (300, 222), (255, 255, 255), -1)      # a white "real plate"
+    us = formats_for(["us"])
+    composed = compose_scene(scene, real, us, rng, plates=(0, 0), replace_fraction=1.0)
+    (plate,) = composed.plates
+    assert plate.kind == "synthetic" and plate.country == "us" and len(plate.chars) == len(plate.text)
+    b = plate.box
+    # centred on the real plate, as wide as a 305 mm plate on a car carrying a 520 mm one (+-15 %)
+    assert abs((b.x1 + b.x2) / 2 - 250) <= 3 and abs((b.y1 + b.y2) / 2 - 211) <= 3
+    assert 100 * 305 / 520 * 0.8 <= b.width <= 100 * 305 / 520 * 1.3
+    # the white plate is gone where the new one does not cover it (painted over)
+    left = composed.image[203:219, 202:int(b.x1) - 3]
+    assert left.size and left.mean() < 200
+    # replace_fraction 0 keeps the real plate and draws the same scene as before the option existed
+    kept = compose_scene(scene, real, us, np.random.default_rng(5), plates=(1, 1))
+    again = compose_scene(scene, real, us, np.random.default_rng(5), plates=(1, 1), replace_fraction=0.0)
+    assert kept.plates[0].kind == "real-frame" and kept.image.tobytes() == again.image.tobytes()
 
 
 def test_plate_and_char_crops():

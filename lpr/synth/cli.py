@@ -80,6 +80,9 @@ def add_synth_command(sub: argparse._SubParsersAction) -> None:
                               "(default 40,250 as in dashcam frames; e.g. 120,700 for close-ups of cars)")
     options.add_argument("--real-crop-fraction", type=share, default=0.25, metavar="F",
                          help="plates with --crops: share of pasted plates that are real crops (default 0.25)")
+    options.add_argument("--replace-real", type=share, default=0.0, metavar="F",
+                         help="plates with --frames: share of the frames' real plates painted over by a "
+                              "synthetic plate of another format, in car context (default 0)")
     options.add_argument("--preview", type=Path, metavar="DIR",
                          help="also write an annotated example image, DIR/<kind>.png")
     options.add_argument("--overwrite", action="store_true",
@@ -105,6 +108,7 @@ def run_synth(args: argparse.Namespace) -> int:
                                  backgrounds=folder(args.backgrounds), frames=folder(args.frames),
                                  crops=folder(args.crops), holdout=folder(args.holdout),
                                  scene_width=args.scene_width, real_crop_fraction=args.real_crop_fraction,
+                                 replace_fraction=args.replace_real,
                                  **({"plate_widths": args.plate_widths} if args.plate_widths else {}))
     except ValueError as exc:
         print(f"lpr: {exc}", file=sys.stderr)

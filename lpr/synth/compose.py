@@ -18,11 +18,12 @@ import numpy as np
 from lpr.data.boxes import Box
 from lpr.synth.augment import (Photometric, ViewRange, WarpedPlate, any_overlap, augment_plate,
                                camera_effects, sample_geometry, warp_plate)
-from lpr.synth.formats import PlateFormat, PlateText
-from lpr.synth.render import RenderedPlate, random_plate
+from lpr.synth.formats import PlateFormat, PlateText, generate_text, pick_format
+from lpr.synth.render import RenderedPlate, random_plate, render_plate
 
 REFERENCE_WIDTH = 1280
 PLATE_WIDTHS = (40.0, 250.0)      # px in a REFERENCE_WIDTH frame
+EU_PLATE_MM = 520.0               # the width of the real plates in the frames (Romanian, EU size)
 
 
 @dataclass(frozen=True)
@@ -138,20 +139,69 @@ def _place(scene_shape: tuple[int, int], warped: WarpedPlate, taken: Sequence[Bo
     return None
 
 
+def _erase(image: np.ndarray, box: Box, margin: int = 6) -> None:
+    """Paint the region of `box` (grown by a tenth) over from its surroundings (in place)."""
+    import cv2
+
+    H, W = image.shape[:2]
+    gx, gy = 0.06 * box.width + 1, 0.12 * box.height + 1
+    x1, y1 = max(int(box.x1 - gx), 0), max(int(box.y1 - gy), 0)
+    x2, y2 = min(int(math.ceil(box.x2 + gx)), W), min(int(math.ceil(box.y2 + gy)), H)
+    if x2 <= x1 or y2 <= y1:
+        return
+    wx1, wy1, wx2, wy2 = max(x1 - margin, 0), max(y1 - margin, 0), min(x2 + margin, W), min(y2 + margin, H)
+    window = np.ascontiguousarray(image[wy1:wy2, wx1:wx2])
+    mask = np.zeros(window.shape[:2], np.uint8)
+    mask[y1 - wy1:y2 - wy1, x1 - wx1:x2 - wx1] = 255
+    image[wy1:wy2, wx1:wx2] = cv2.inpaint(window, mask, 5, cv2.INPAINT_TELEA)
+
+
+def overdraw_real_plate(image: np.ndarray, real: Box, formats: Sequence[PlateFormat], rng: np.random.Generator,
+                        gray: bool, view: ViewRange = ViewRange(),
+                        photometric: Photometric = Photometric()) -> PlacedPlate | None:
+    """Put a synthetic plate where a real one is (in place): the real plate is painted over from
+    its surroundings and a plate of a random format, as wide as that car would carry it (the real
+    plate's width x the format's width in mm / 520 mm), is centred on the spot. So plates of every
+    format sit on bumpers, in car context. None (image untouched) when it would leave the image."""
+    fmt = pick_format(formats, rng)
+    width = max(real.width * fmt.size_mm[0] / EU_PLATE_MM * rng.uniform(0.9, 1.15), 12.0)
+    plate = render_plate(fmt, generate_text(fmt, rng), rng, width_px=width * 1.15)
+    warped = augment_plate(plate, width, rng, view, photometric)
+    pb = warped.plate_box
+    x = int(round((real.x1 + real.x2 - pb.x1 - pb.x2) / 2))
+    y = int(round((real.y1 + real.y2 - pb.y1 - pb.y2) / 2))
+    box = pb.shifted(x, y)
+    H, W = image.shape[:2]
+    if box.x1 < 0 or box.y1 < 0 or box.x2 > W or box.y2 > H:
+        return None
+    _erase(image, real)
+    h, w = warped.alpha.shape
+    under = image[max(y, 0):y + h, max(x, 0):x + w]
+    paste(image, match_light(warped.image, under, rng, gray), warped.alpha, x, y)
+    return PlacedPlate(Box("plate", box.x1, box.y1, box.x2, box.y2), "synthetic", plate.text.chars, plate.country,
+                       tuple(b.shifted(x, y) for b in warped.chars))
+
+
 def compose_scene(scene: np.ndarray, real_plates: Sequence[Box], formats: Sequence[PlateFormat],
                   rng: np.random.Generator, *, crops: Callable[[np.random.Generator], np.ndarray] | None = None,
-                  real_crop_fraction: float = 0.0,
+                  real_crop_fraction: float = 0.0, replace_fraction: float = 0.0,
                   plates: tuple[int, int] = (1, 3), widths: tuple[float, float] = PLATE_WIDTHS,
                   y_range: tuple[float, float] = (0.0, 1.0), photometric: Photometric = Photometric(),
                   view: ViewRange = ViewRange(), min_width: float = 24.0) -> ComposedScene:
     """Paste 1-3 plates into a copy of `scene` (BGR). `crops`: draws a real plate crop (BGR), used
-    for a `real_crop_fraction` share of the plates. The scene's `real_plates` stay labelled and free.
+    for a `real_crop_fraction` share of the plates. The scene's `real_plates` stay labelled and free,
+    except a `replace_fraction` share of them, overdrawn by synthetic plates (overdraw_real_plate).
     Plates are at least `min_width` px wide (in a small photo the relative sizes would make
     smudges no one could label)."""
     image = scene.copy()
     gray = is_gray(image)
-    placed: list[PlacedPlate] = [PlacedPlate(b, "real-frame") for b in real_plates]
-    taken: list[Box] = list(real_plates)
+    placed: list[PlacedPlate] = []
+    for real in real_plates:
+        new = None
+        if replace_fraction > 0.0 and rng.random() < replace_fraction:
+            new = overdraw_real_plate(image, real, formats, rng, gray, view, photometric)
+        placed.append(new if new is not None else PlacedPlate(real, "real-frame"))
+    taken: list[Box] = [p.box for p in placed] + list(real_plates)
     wanted = int(rng.integers(plates[0], plates[1] + 1))
     H, W = image.shape[:2]
     for _ in range(wanted):

@@ -61,6 +61,7 @@ class SynthSettings:
     scene_width: int = 960
     frame_fraction: float = 0.4            # share of scenes made from frames when both kinds are given
     real_crop_fraction: float = 0.25       # share of pasted plates that are real crops (with --crops)
+    replace_fraction: float = 0.0          # share of the frames' real plates overdrawn by synthetic ones
     plate_widths: tuple[float, float] = PLATE_WIDTHS   # plates kind: px in a 1280 px wide frame
 
     def __post_init__(self) -> None:
@@ -77,6 +78,8 @@ class SynthSettings:
             raise ValueError(f"plate widths must be 8 <= min <= max, got {self.plate_widths}")
         if self.kind != "plates" and (self.frames or self.crops or self.holdout):
             raise ValueError("--frames, --crops and --holdout apply to plates only")
+        if not 0.0 <= self.replace_fraction <= 1.0:
+            raise ValueError(f"replace_fraction must be in [0, 1], got {self.replace_fraction}")
 
 
 @dataclass(frozen=True)
@@ -234,7 +237,8 @@ def make_sample(ctx: _Context, index: int) -> Record:
 
         composed = compose.compose_scene(
             scene, real, ctx.formats, rng, crops=draw_crop if crops_pool else None,
-            real_crop_fraction=s.real_crop_fraction, widths=tuple(s.plate_widths),
+            real_crop_fraction=s.real_crop_fraction, replace_fraction=s.replace_fraction,
+            widths=tuple(s.plate_widths),
             y_range=(0.25, 1.0) if plan.source is not None and plan.source.kind == "frame" else (0.0, 1.0))
         width = scene.shape[1]
         if width < s.scene_width:

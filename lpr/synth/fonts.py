@@ -1,7 +1,8 @@
 """The typefaces plates are drawn with, and glyph masks cut to their ink.
 
-Fonts are found by path (installed by the project's set-up from Debian packages, never
-downloaded); a missing one raises FileNotFoundError naming the package to install.
+Fonts come from packages the project's set-up installs (Debian's, by path; one from PyPI, a
+dependency of the project, found in its Python package), never downloaded at run time; a
+missing one raises FileNotFoundError naming the package to install.
 """
 from __future__ import annotations
 
@@ -11,13 +12,31 @@ from pathlib import Path
 
 import numpy as np
 
-# key -> (path, Debian package). Only fonts from the packages scripts/setup.sh installs:
-# DejaVu's condensed faces live in fonts-dejavu-extra, so narrow glyphs are made by scaling.
+# key -> (where, package). `where`: a file path (Debian packages scripts/setup.sh installs), or
+# "python-package:file" for a font inside an installed Python package (PyPI's fontpkg-*).
+# Barlow Semi Condensed: a grotesk drawn after Californian signs and plates (the narrow US face).
 FONTS: dict[str, tuple[str, str]] = {
     "din": ("/usr/share/fonts/truetype/opendin/OSP-DIN.ttf", "fonts-opendin"),
     "sans-bold": ("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", "fonts-dejavu-core"),
     "sans": ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf", "fonts-dejavu-core"),
+    "narrow": ("fontpkg_barlow_semi_condensed:files/BarlowSemiCondensed-Medium.ttf",
+               "fontpkg-barlow-semi-condensed (pip)"),
+    "narrow-bold": ("fontpkg_barlow_semi_condensed:files/BarlowSemiCondensed-SemiBold.ttf",
+                    "fontpkg-barlow-semi-condensed (pip)"),
 }
+
+
+def _locate(where: str) -> Path:
+    """The file a FONTS entry names (a path that may not exist)."""
+    if where.startswith("/"):
+        return Path(where)
+    import importlib.util
+
+    package, _, relative = where.partition(":")
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return Path("/nonexistent") / package / relative
+    return Path(list(spec.submodule_search_locations)[0]) / relative
 
 INK_THRESHOLD = 128   # a pixel is ink when the glyph's coverage is at least half (alpha >= 128)
 
@@ -26,20 +45,22 @@ def font_path(key: str) -> Path:
     """The file of font `key`; FileNotFoundError (naming the Debian package) when missing."""
     if key not in FONTS:
         raise KeyError(f"unknown font {key!r} (known: {', '.join(FONTS)})")
-    path, package = FONTS[key]
-    if not Path(path).is_file():
-        raise FileNotFoundError(f"font {path} is missing: install the Debian package {package} "
-                                f"(sudo apt-get install {package}, or run scripts/setup.sh)")
-    return Path(path)
+    where, package = FONTS[key]
+    path = _locate(where)
+    if not path.is_file():
+        raise FileNotFoundError(f"font {where} is missing: install the package {package} "
+                                f"(run scripts/setup.sh)")
+    return path
 
 
 def check_fonts(keys: tuple[str, ...] = tuple(FONTS)) -> None:
     """Raise FileNotFoundError listing every missing font and its package."""
-    missing = [f"{FONTS[k][0]} (package {FONTS[k][1]})" for k in keys if not Path(FONTS[k][0]).is_file()]
-    if missing:
-        packages = sorted({FONTS[k][1] for k in keys if not Path(FONTS[k][0]).is_file()})
+    absent = [k for k in keys if not _locate(FONTS[k][0]).is_file()]
+    if absent:
+        missing = [f"{FONTS[k][0]} (package {FONTS[k][1]})" for k in absent]
+        packages = sorted({FONTS[k][1] for k in absent})
         raise FileNotFoundError("fonts missing: " + ", ".join(missing)
-                                + f"; install them with: sudo apt-get install {' '.join(packages)}")
+                                + f"; install the packages {', '.join(packages)} (scripts/setup.sh does)")
 
 
 @lru_cache(maxsize=64)

@@ -209,6 +209,8 @@ def can_hold(fmt: PlateFormat, char: str) -> bool:
 _DIN = FontChoice("din", x_scale=(1.12, 1.3), stroke=(0.02, 0.045))
 _DIN_NARROW = FontChoice("din", x_scale=(0.95, 1.1), stroke=(0.03, 0.05))
 _SANS = FontChoice("sans-bold", x_scale=(0.62, 0.74), stroke=(0.0, 0.015))
+_NARROW = FontChoice("narrow-bold", x_scale=(0.8, 0.95), stroke=(0.0, 0.02), weight=2.0)   # US, BR grey
+_NARROW_LIGHT = FontChoice("narrow", x_scale=(0.85, 1.0), stroke=(0.0, 0.02))
 _EU_PLAIN = (Style("white", WHITE, BLACK, BLACK),)
 
 _DE_CITIES = ("B", "M", "HH", "K", "F", "S", "D", "DO", "E", "BN", "HB", "L", "DD", "H", "N", "KA", "MA",
@@ -295,7 +297,7 @@ FORMATS: tuple[PlateFormat, ...] = (
         layouts=(Layout(("LLL DDDD",), 0.3), Layout(("LLL-DDDD",), 0.15), Layout(("NLLLDDD",), 0.2),
                  Layout(("DDD LLL",), 0.1), Layout(("LLL DDD",), 0.1), Layout(("LL DDDDD",), 0.05),
                  Layout(("NLL DDDD",), 0.1)),
-        fonts=(_SANS, FontChoice("din", (0.95, 1.1), (0.03, 0.06))),
+        fonts=(_SANS, FontChoice("din", (0.95, 1.1), (0.03, 0.06)), _NARROW, _NARROW_LIGHT),
         styles=(Style("white-blue", WHITE, (20, 40, 120), None, (215, 230, 245), (190, 30, 40)),
                 Style("white-black", WHITE, BLACK, BLACK, None, (20, 40, 120)),
                 Style("white-red", WHITE, (160, 25, 30), None, (240, 235, 220)),
@@ -311,7 +313,7 @@ FORMATS: tuple[PlateFormat, ...] = (
         top_strip=(0, 60, 150), top_strip_text="BRASIL", gap_mm=3.0, corner_mm=6),
     PlateFormat(
         key="br-old", country="br", size_mm=(400, 130), char_height_mm=63,
-        layouts=(Layout(("LLL-DDDD",)),), fonts=(_DIN,),
+        layouts=(Layout(("LLL-DDDD",)),), fonts=(_DIN, _NARROW),
         styles=(Style("grey", (198, 200, 200), BLACK, BLACK), Style("red", (180, 30, 35), WHITE, WHITE, None, None, 0.2)),
         banners=_BR_CITIES, gap_mm=3.0, corner_mm=6, weight=0.5),
 )
