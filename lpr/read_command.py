@@ -64,6 +64,17 @@ def _expand(paths: list[Path], recursive: bool) -> Iterator[Path]:
             yield path
 
 
+def drawn_name(path: Path, used: set[str]) -> str:
+    """The annotated copy's file name: the image's stem (.jpg), with -2, -3, ... added when an
+    earlier image of this run (another folder, another extension) took that name."""
+    name, n = f"{path.stem}.jpg", 1
+    while name in used:
+        n += 1
+        name = f"{path.stem}-{n}.jpg"
+    used.add(name)
+    return name
+
+
 def _plate_dict(plate) -> dict:
     return {"text": plate.text, "confidence": round(plate.confidence, 4),
             "box": [round(v, 1) for v in plate.box]}
@@ -80,6 +91,7 @@ def run_read(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     reader = reader_from_args(args)
     failures = 0
+    drawn: set[str] = set()
     show_bar = len(paths) > 1 and not args.quiet
     with reader:
         for path in tqdm(paths, desc="read", unit="image", disable=not show_bar, file=sys.stderr):
@@ -99,7 +111,7 @@ def run_read(args: argparse.Namespace) -> int:
             if args.draw is not None:
                 from .drawing import draw_plates, write_image
 
-                write_image(args.draw / f"{path.stem}.jpg", draw_plates(pixels, plates))
+                write_image(args.draw / drawn_name(path, drawn), draw_plates(pixels, plates))
     return EXIT_FAILED if failures == len(paths) else EXIT_OK
 
 

@@ -183,6 +183,14 @@ def test_numpy_cnn_matches_darknet_on_the_shipped_weights():
     assert np.abs(ours - theirs).max() < 1e-4
 
 
+def test_annotated_copies_of_same_named_images_do_not_overwrite_each_other():
+    from lpr.read_command import drawn_name
+
+    used: set[str] = set()
+    names = [drawn_name(Path(p), used) for p in ("a/car.jpg", "b/car.jpg", "car.png", "a/bus.jpg", "c/car.jpeg")]
+    assert names == ["car.jpg", "car-2.jpg", "car-3.jpg", "bus.jpg", "car-4.jpg"]
+
+
 def test_cli_json_lines_and_exit_status(tmp_path, example_images):
     bad = tmp_path / "broken.jpg"
     bad.write_bytes(b"\xff\xd8 not really a jpeg")
