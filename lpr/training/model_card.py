@@ -17,7 +17,7 @@ DATA_LICENCES = {
     "eu-plate-crops": "eu-plate-crops real European plate crops, AGPL-3.0",
     "backgrounds": "backgrounds photos without plates, AGPL-3.0",
     "synth": "synthetic plates rendered by lpr.synth (this project, MIT; fonts: DIN 1451 clone from "
-             "Debian fonts-opendin, DejaVu)",
+             "Debian fonts-opendin, DejaVu, Barlow Semi Condensed from PyPI fontpkg-barlow-semi-condensed, OFL)",
 }
 
 
