@@ -111,3 +111,18 @@ def test_char_cnn_training_resumes_and_scores(tmp_path):
     assert samples.images.shape == (12, 100, 75) and sorted(set(samples.labels.tolist())) == [1, 7]
     score = evaluate_cnn(cfg, work / "cnn.backup", samples)
     assert score.samples == 12 and 0.0 <= score.accuracy <= 1.0
+
+
+def test_cnn_scores_count_o0_i1_as_right_only_when_folded():
+    from lpr.model_files import CHARACTERS
+    from lpr.training.char_cnn import score_predictions
+
+    idx = CHARACTERS.index
+    labels = [idx("O"), idx("0"), idx("I"), idx("B"), idx("A")]
+    guess = [idx("0"), idx("O"), idx("1"), idx("8"), idx("A")]
+    score = score_predictions(np.array(guess), np.array(labels))
+    assert score.samples == 5
+    assert score.accuracy == pytest.approx(1 / 5)
+    assert score.folded_accuracy == pytest.approx(4 / 5)         # B read as 8 stays an error
+    assert score.per_class_errors == {"O": 1, "0": 1, "I": 1, "B": 1}
+

@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 import pydarknet
 
+from ..formats.rules import FOLD
 from ..model_files import CHARACTERS
 from .evaluate_detector import read_yolo_boxes
 from .progress import TrainingMonitor
@@ -41,6 +42,7 @@ class CnnScore:
     samples: int
     accuracy: float
     per_class_errors: dict[str, int]
+    folded_accuracy: float = 0.0      # O read as 0 and I as 1 (and back) not counted as errors
 
 
 def _list_images(list_file: Path) -> list[str]:
@@ -117,12 +119,20 @@ def evaluate_cnn(cfg: Path, weights: Path, samples: CharSamples) -> CnnScore:
     for start in range(0, len(samples.images), 256):
         batch = samples.images[start:start + 256].astype(np.float32)[:, None] / 255.0
         predicted.append(net.predict(batch).argmax(axis=1))
-    guess = np.concatenate(predicted)
-    wrong = guess != samples.labels
+    return score_predictions(np.concatenate(predicted), samples.labels)
+
+
+def score_predictions(guess: np.ndarray, labels: np.ndarray) -> CnnScore:
+    """Accuracy (strict and O/0 I/1 folded) and errors per true class of predicted class indices."""
+    guess, labels = np.asarray(guess), np.asarray(labels)
+    wrong = guess != labels
     errors: dict[str, int] = {}
-    for truth in samples.labels[wrong]:
+    for truth in labels[wrong]:
         errors[CHARACTERS[truth]] = errors.get(CHARACTERS[truth], 0) + 1
-    return CnnScore(len(guess), float(1.0 - wrong.mean()), dict(sorted(errors.items(), key=lambda kv: -kv[1])))
+    fold = np.array([CHARACTERS.index(FOLD.get(c, c)) for c in CHARACTERS])
+    folded_wrong = fold[guess] != fold[labels]
+    return CnnScore(len(guess), float(1.0 - wrong.mean()), dict(sorted(errors.items(), key=lambda kv: -kv[1])),
+                    float(1.0 - folded_wrong.mean()))
 
 
 def train_char_cnn(train_lists: list[Path], work_dir: Path, *, cfg: Path = DEFAULT_CFG,

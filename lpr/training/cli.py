@@ -80,7 +80,8 @@ def _run_train_cnn(args: argparse.Namespace) -> int:
         samples = cached_samples(args.work, [valid], name="valid-samples")
         score = evaluate_cnn(args.cfg, weights, samples)
         worst = ", ".join(f"{c}:{n}" for c, n in list(score.per_class_errors.items())[:8])
-        line = f"accuracy {score.accuracy:.4f} on {score.samples} characters" + (f" (most errors: {worst})" if worst else "")
+        line = (f"accuracy {score.accuracy:.4f} ({score.folded_accuracy:.4f} with O/0 I/1 folded) on {score.samples} "
+                f"characters" + (f" (most errors: {worst})" if worst else ""))
         print(f"{valid}: {line}")
         metrics[f"held out `{valid}`"] = line
     from ..model_files import CHARACTERS
