@@ -38,11 +38,12 @@ def _locate(where: str) -> Path:
         return Path("/nonexistent") / package / relative
     return Path(list(spec.submodule_search_locations)[0]) / relative
 
+
 INK_THRESHOLD = 128   # a pixel is ink when the glyph's coverage is at least half (alpha >= 128)
 
 
 def font_path(key: str) -> Path:
-    """The file of font `key`; FileNotFoundError (naming the Debian package) when missing."""
+    """The file of font `key`; FileNotFoundError (naming its package) when missing."""
     if key not in FONTS:
         raise KeyError(f"unknown font {key!r} (known: {', '.join(FONTS)})")
     where, package = FONTS[key]

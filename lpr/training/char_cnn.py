@@ -42,7 +42,7 @@ class CnnScore:
     samples: int
     accuracy: float
     per_class_errors: dict[str, int]
-    folded_accuracy: float = 0.0      # O read as 0 and I as 1 (and back) not counted as errors
+    folded_accuracy: float            # O read as 0 and I as 1 (and back) not counted as errors
 
 
 def _list_images(list_file: Path) -> list[str]:
