@@ -189,6 +189,12 @@ def test_resume_skips_written_samples_and_matches_a_fresh_run(sources, tmp_path)
     with pytest.raises(FileExistsError, match="seed"):
         generate_dataset(out, SynthSettings(kind="chars", seed=3, backgrounds=str(sources["backgrounds"])), 10,
                          show_progress=False)
+    # a dataset of an older generator (other typefaces: other samples from the same seed) is not resumed
+    manifest = json.loads((out / "split.json").read_text())
+    manifest["settings"].pop("generator")
+    (out / "split.json").write_text(json.dumps(manifest))
+    with pytest.raises(FileExistsError, match="generator"):
+        generate_dataset(out, settings, 10, workers=1, show_progress=False)
     (tmp_path / "other").mkdir()
     (tmp_path / "other" / "notes.txt").write_text("mine")
     with pytest.raises(FileExistsError):

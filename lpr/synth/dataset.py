@@ -43,6 +43,8 @@ from lpr.synth.formats import DEFAULT_COUNTRIES, can_hold, formats_for
 from lpr.synth.sources import Pools, SceneSource, build_pools, load_scene, procedural_background, read_bgr
 
 MANIFEST = "split.json"
+GENERATOR = 2       # raised whenever the same settings and seed would draw other samples (2: the narrow
+                    # US/BR typeface); a dataset of another generator is not resumed (its samples differ)
 
 
 @dataclass(frozen=True)
@@ -379,6 +381,7 @@ def _prepare(out: Path, settings: SynthSettings, overwrite: bool) -> bool:
 
 def _settings_json(settings: SynthSettings) -> dict:
     data = asdict(settings)
+    data["generator"] = GENERATOR
     data["countries"] = list(settings.countries)
     data["plate_widths"] = list(settings.plate_widths)
     return data
