@@ -146,6 +146,18 @@ def test_chars_dataset_labels_every_character(sources, tmp_path):
     assert total == result.boxes
 
 
+def test_crop_widths_set_the_size_of_chars_samples(sources, tmp_path):
+    def widths(crop_widths):
+        settings = SynthSettings(kind="chars", backgrounds=str(sources["backgrounds"]), crop_widths=crop_widths)
+        root = generate_dataset(tmp_path / f"w{crop_widths[0]:.0f}", settings, 8, workers=1, show_progress=False).root
+        return [cv2.imread(str(p)).shape[1] for p in sorted((root / "images").iterdir())]
+
+    small, large = widths((40.0, 60.0)), widths((300.0, 400.0))
+    assert max(small) <= 60 * 1.6 and min(large) >= 300 * 0.9        # the crop adds a margin to the plate
+    with pytest.raises(ValueError, match="crop widths"):
+        SynthSettings(kind="chars", crop_widths=(5.0, 50.0))
+
+
 def test_classifier_crops_match_exactly_one_label(sources, tmp_path):
     result = generate_dataset(tmp_path / "crops", SynthSettings(kind="crops", backgrounds=str(sources["backgrounds"]),
                                                                 countries=("nl", "de")),

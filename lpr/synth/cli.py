@@ -78,6 +78,9 @@ def add_synth_command(sub: argparse._SubParsersAction) -> None:
     options.add_argument("--plate-widths", type=_width_range, default=None, metavar="MIN,MAX",
                          help="plates: pasted plate widths in px of a 1280 px wide frame, log-uniform "
                               "(default 40,250 as in dashcam frames; e.g. 120,700 for close-ups of cars)")
+    options.add_argument("--crop-widths", type=_width_range, default=None, metavar="MIN,MAX",
+                         help="chars: plate widths in px of the crops, log-uniform (default 60,320; e.g. "
+                              "40,120 for the small, soft plates of traffic cameras)")
     options.add_argument("--real-crop-fraction", type=share, default=0.25, metavar="F",
                          help="plates with --crops: share of pasted plates that are real crops (default 0.25)")
     options.add_argument("--replace-real", type=share, default=0.0, metavar="F",
@@ -109,7 +112,8 @@ def run_synth(args: argparse.Namespace) -> int:
                                  crops=folder(args.crops), holdout=folder(args.holdout),
                                  scene_width=args.scene_width, real_crop_fraction=args.real_crop_fraction,
                                  replace_fraction=args.replace_real,
-                                 **({"plate_widths": args.plate_widths} if args.plate_widths else {}))
+                                 **({"plate_widths": args.plate_widths} if args.plate_widths else {}),
+                                 **({"crop_widths": args.crop_widths} if args.crop_widths else {}))
     except ValueError as exc:
         print(f"lpr: {exc}", file=sys.stderr)
         return EXIT_USAGE

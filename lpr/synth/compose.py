@@ -23,6 +23,7 @@ from lpr.synth.render import RenderedPlate, random_plate, render_plate
 
 REFERENCE_WIDTH = 1280
 PLATE_WIDTHS = (40.0, 250.0)      # px in a REFERENCE_WIDTH frame
+CROP_WIDTHS = (60.0, 320.0)       # px: plate crops (character detector and CNN samples)
 EU_PLATE_MM = 520.0               # the width of the real plates in the frames (Romanian, EU size)
 
 
@@ -304,7 +305,7 @@ def _on_background(warped: WarpedPlate, background: np.ndarray | None, rng: np.r
 
 
 def plate_crop(formats: Sequence[PlateFormat], rng: np.random.Generator, background: np.ndarray | None = None,
-               *, widths: tuple[float, float] = (60.0, 320.0), margin: tuple[float, float] = (0.02, 0.2),
+               *, widths: tuple[float, float] = CROP_WIDTHS, margin: tuple[float, float] = (0.02, 0.2),
                photometric: Photometric = Photometric(), view: ViewRange = ViewRange()) -> PlateCrop:
     """A plate as a plate detector would hand it over: warped, on some background, cut out with
     a random margin (share of the plate's size, each side on its own)."""

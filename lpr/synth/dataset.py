@@ -38,7 +38,7 @@ from lpr.data.split import TRAIN, VALID
 from lpr.data.tesseract_boxes import CHAR_CLASSES
 from lpr.data.validate import PLATE_CLASSES
 from lpr.synth import KINDS
-from lpr.synth.compose import PLATE_WIDTHS
+from lpr.synth.compose import CROP_WIDTHS, PLATE_WIDTHS
 from lpr.synth.formats import DEFAULT_COUNTRIES, can_hold, formats_for
 from lpr.synth.sources import Pools, SceneSource, build_pools, load_scene, procedural_background, read_bgr
 
@@ -65,6 +65,7 @@ class SynthSettings:
     real_crop_fraction: float = 0.25       # share of pasted plates that are real crops (with --crops)
     replace_fraction: float = 0.0          # share of the frames' real plates overdrawn by synthetic ones
     plate_widths: tuple[float, float] = PLATE_WIDTHS   # plates kind: px in a 1280 px wide frame
+    crop_widths: tuple[float, float] = CROP_WIDTHS     # chars kind: the plate's width in its crop, px
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -76,8 +77,10 @@ class SynthSettings:
         formats_for(self.countries)       # raises for an unknown country
         if self.kind == "plates" and self.backgrounds is None and self.frames is None:
             raise ValueError("plates scenes need --backgrounds and/or --frames")
-        if not 8.0 <= self.plate_widths[0] <= self.plate_widths[1]:
-            raise ValueError(f"plate widths must be 8 <= min <= max, got {self.plate_widths}")
+        for name in ("plate_widths", "crop_widths"):
+            low, high = getattr(self, name)
+            if not 8.0 <= low <= high:
+                raise ValueError(f"{name.replace('_', ' ')} must be 8 <= min <= max, got {(low, high)}")
         if self.kind != "plates" and (self.frames or self.crops or self.holdout):
             raise ValueError("--frames, --crops and --holdout apply to plates only")
         if not 0.0 <= self.replace_fraction <= 1.0:
@@ -251,7 +254,7 @@ def make_sample(ctx: _Context, index: int) -> Record:
                                 group, original)
     background = _patch_source(plan.source.path) if plan.source is not None else None
     if s.kind == "chars":
-        crop = compose.plate_crop(ctx.formats, rng, background)
+        crop = compose.plate_crop(ctx.formats, rng, background, widths=tuple(s.crop_widths))
         lines = yolo_lines(crop.chars, CHAR_CLASSES, crop.image.shape[1], crop.image.shape[0])
         return _write_detection(ctx.out, index, plan.split, crop.image, lines, int(rng.integers(55, 96)),
                                 group, original)
@@ -384,6 +387,7 @@ def _settings_json(settings: SynthSettings) -> dict:
     data["generator"] = GENERATOR
     data["countries"] = list(settings.countries)
     data["plate_widths"] = list(settings.plate_widths)
+    data["crop_widths"] = list(settings.crop_widths)
     return data
 
 
