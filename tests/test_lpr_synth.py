@@ -12,7 +12,7 @@ from lpr.data.boxes import Box
 from lpr.synth import fonts
 from lpr.synth.augment import (FLAT, ViewRange, augment_plate, sample_geometry, transform_box, warp_image,
                                warp_plate)
-from lpr.synth.compose import char_crop, compose_scene, plate_crop
+from lpr.synth.compose import PlacedPlate, char_crop, compose_scene, plate_crop
 from lpr.synth.formats import (ALNUM, COUNTRIES, FORMATS, FORMATS_BY_KEY, can_hold, formats_for, generate_text,
                                parse_pattern)
 from lpr.synth.render import RenderedPlate, random_plate, render_plate
@@ -334,10 +334,10 @@ def test_real_plates_overdrawn_by_synthetic_ones_in_place():
     # the white plate is gone where the new one does not cover it (painted over)
     left = composed.image[203:219, 202:int(b.x1) - 3]
     assert left.size and left.mean() < 200
-    # replace_fraction 0 keeps the real plate and draws the same scene as before the option existed
+    # replace_fraction 0 (the default) keeps the real plate, labelled and unpainted
     kept = compose_scene(scene, real, us, np.random.default_rng(5), plates=(1, 1))
-    again = compose_scene(scene, real, us, np.random.default_rng(5), plates=(1, 1), replace_fraction=0.0)
-    assert kept.plates[0].kind == "real-frame" and kept.image.tobytes() == again.image.tobytes()
+    assert kept.plates[0] == PlacedPlate(real[0], "real-frame")
+    assert (kept.image[203:219, 202:298] == 255).all()
 
 
 def test_plate_and_char_crops():
