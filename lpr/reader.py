@@ -30,6 +30,8 @@ from .results import CharRead, PlateRead, Timings
 
 SEGMENTERS = ("yolo", "contours")
 RECOGNIZERS = ("yolo", "cnn")
+MAX_UNMATCHED_CHARS = 10   # no registration we know is longer: a longer reading that fits no format is
+                           # texture (a grille, a sign, a row of windows), not returned
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,8 @@ class Reader:
             probs = [dict(c).get(ch, 0.0) or c[0][1] * 0.5 for c, ch in zip(candidates, match.chars)]
             chars = tuple(CharRead(ch, float(p), r.box, r.alternatives)
                           for ch, p, r in zip(match.chars, probs, chars))
+        elif len(chars) > MAX_UNMATCHED_CHARS:
+            return None
         else:
             text, country, fmt = "".join(c.char for c in chars), None, None
         char_conf = float(np.exp(np.mean(np.log([max(c.confidence, 1e-6) for c in chars]))))

@@ -228,6 +228,31 @@ def test_the_cnn_recognizes_what_either_segmenter_finds(example_images, monkeypa
     assert plates and all(set(p.compact) <= {"Z", "2"} for p in plates)
 
 
+def test_readings_longer_than_any_plate_are_not_returned(example_images, monkeypatch):
+    """A reading that fits no format and has more than MAX_UNMATCHED_CHARS characters is texture."""
+    from lpr import reader as reader_module
+    from lpr.recognition.char_classifier import CharClassifier
+    from lpr.segmentation import contours
+
+    count = {"n": 0}
+
+    def fake_segment(crop_image):
+        h, w = crop_image.shape[:2]
+        step = w / (count["n"] + 1)
+        return [contours.CharBox((k * step, 0.2 * h, (k + 0.8) * step, 0.8 * h)) for k in range(count["n"])]
+
+    monkeypatch.setattr(contours, "segment_characters", fake_segment)
+    monkeypatch.setattr(CharClassifier, "classify", lambda self, crops: [(("W", 0.9), ("M", 0.05))] * len(crops))
+    with lpr.Reader(engine="darknet", straighten=False) as reader:
+        image = example_images[0][1]
+        count["n"] = reader_module.MAX_UNMATCHED_CHARS
+        longest = reader.read(image)
+        count["n"] = reader_module.MAX_UNMATCHED_CHARS + 1
+        too_long = reader.read(image)
+    assert longest and all(p.text == "W" * reader_module.MAX_UNMATCHED_CHARS and p.country is None for p in longest)
+    assert too_long == []
+
+
 def test_cli_refuses_an_impossible_pipeline_with_a_message(capsys):
     from lpr.cli import main
 
