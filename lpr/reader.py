@@ -192,6 +192,8 @@ class Reader:
         if len(candidates) < max(self.options.min_chars, 1):
             return None
         match, keep = self._match(candidates, boxes)
+        if match is None and len(candidates) > MAX_UNMATCHED_CHARS:
+            return None
         candidates, boxes = candidates[keep], boxes[keep]
         chars = tuple(CharRead(c[0][0], c[0][1], crop.box_to_image(b), tuple(c[1:]))
                       for c, b in zip(candidates, boxes))
@@ -202,8 +204,6 @@ class Reader:
             probs = [dict(c).get(ch, 0.0) or c[0][1] * 0.5 for c, ch in zip(candidates, match.chars)]
             chars = tuple(CharRead(ch, float(p), r.box, r.alternatives)
                           for ch, p, r in zip(match.chars, probs, chars))
-        elif len(chars) > MAX_UNMATCHED_CHARS:
-            return None
         else:
             text, country, fmt = "".join(c.char for c in chars), None, None
         char_conf = float(np.exp(np.mean(np.log([max(c.confidence, 1e-6) for c in chars]))))

@@ -177,11 +177,22 @@ def overdraw_real_plate(image: np.ndarray, real: Box, formats: Sequence[PlateFor
     if box.x1 < 0 or box.y1 < 0 or box.x2 > W or box.y2 > H:
         return None
     _erase(image, real)
+    return _paste_plate(image, warped, x, y, rng, gray, "synthetic")
+
+
+def _paste_plate(image: np.ndarray, warped: WarpedPlate, x: int, y: int, rng: np.random.Generator, gray: bool,
+                 kind: str) -> PlacedPlate:
+    """Blend `warped` into `image` (in place) with its top-left at (x, y), lit like the spot it
+    covers; the placed plate, with its text and character boxes when `kind` is "synthetic"."""
     h, w = warped.alpha.shape
     under = image[max(y, 0):y + h, max(x, 0):x + w]
     paste(image, match_light(warped.image, under, rng, gray), warped.alpha, x, y)
-    return PlacedPlate(Box("plate", box.x1, box.y1, box.x2, box.y2), "synthetic", plate.text.chars, plate.country,
-                       tuple(b.shifted(x, y) for b in warped.chars))
+    b = warped.plate_box.shifted(x, y)
+    box = Box("plate", b.x1, b.y1, b.x2, b.y2)
+    if kind != "synthetic":
+        return PlacedPlate(box, kind)
+    src = warped.source
+    return PlacedPlate(box, kind, src.text.chars, src.country, tuple(c.shifted(x, y) for c in warped.chars))
 
 
 def compose_scene(scene: np.ndarray, real_plates: Sequence[Box], formats: Sequence[PlateFormat],
@@ -219,20 +230,9 @@ def compose_scene(scene: np.ndarray, real_plates: Sequence[Box], formats: Sequen
         spot = _place((H, W), warped, taken, rng, y_range)
         if spot is None:
             continue
-        x, y = spot
-        h, w = warped.alpha.shape
-        under = image[max(y, 0):y + h, max(x, 0):x + w]
-        layer = match_light(warped.image, under, rng, gray)
-        paste(image, layer, warped.alpha, x, y)
-        box = warped.plate_box.shifted(x, y)
-        box = Box("plate", box.x1, box.y1, box.x2, box.y2)
-        taken.append(box)
-        if kind == "synthetic":
-            src = warped.source
-            placed.append(PlacedPlate(box, kind, src.text.chars, src.country,
-                                      tuple(b.shifted(x, y) for b in warped.chars)))
-        else:
-            placed.append(PlacedPlate(box, kind))
+        new = _paste_plate(image, warped, *spot, rng, gray, kind)
+        taken.append(new.box)
+        placed.append(new)
     return ComposedScene(image=image, plates=tuple(placed), gray=gray)
 
 
