@@ -28,10 +28,15 @@ from .image_input import ImageSource, load_image
 from .plate_crop import PlateCrop, crop_plate, straighten
 from .results import CharRead, PlateRead, Timings
 
+Box = tuple[float, float, float, float]
+Classes = tuple[tuple[str, float], ...]     # a character's candidates, best first
+
 SEGMENTERS = ("yolo", "contours")
 RECOGNIZERS = ("yolo", "cnn")
 MAX_UNMATCHED_CHARS = 10   # no registration we know is longer: a longer reading that fits no format is
                            # texture (a grille, a sign, a row of windows), not returned
+ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
+                           # a format fits it this many times better (near ties are read alike)
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,8 @@ class ReaderOptions:
     min_chars: int = 2                 # plates with fewer characters read are not returned
     countries: tuple[str, ...] | None = None   # format rules to try (None: all)
     straighten: bool = True            # turn tilted plates level and read them again
+    alternatives: bool = True          # also read the contour segmenter's other segmentations and keep
+                                       # the one a format rule fits best (more CNN work per plate)
 
     def __post_init__(self) -> None:
         for name in ("plate_threshold", "char_threshold", "nms"):
@@ -84,7 +91,8 @@ class Reader:
     def __init__(self, *, engine: str = "auto", segmenter: str = "contours", recognizer: str | None = None,
                  countries: Sequence[str] | None = None, plate_threshold: float = 0.1,
                  char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
-                 straighten: bool = True, models_dir: str | os.PathLike | None = None) -> None:
+                 straighten: bool = True, alternatives: bool = True,
+                 models_dir: str | os.PathLike | None = None) -> None:
         if segmenter not in SEGMENTERS:
             raise ValueError(f"segmenter must be one of {', '.join(SEGMENTERS)}, got {segmenter!r}")
         if recognizer is None:
@@ -95,7 +103,8 @@ class Reader:
             raise ValueError("recognizer='yolo' reads the characters the character detector finds: "
                              "use segmenter='yolo', or recognizer='cnn' with segmenter='contours'")
         self.options = ReaderOptions(plate_threshold, char_threshold, nms, min_chars,
-                                     tuple(countries) if countries is not None else None, straighten)
+                                     tuple(countries) if countries is not None else None, straighten,
+                                     alternatives)
         self.engine = resolve_engine(engine)
         self.segmenter, self.recognizer = segmenter, recognizer
         self._closers = []
@@ -157,44 +166,49 @@ class Reader:
         plates = [_with_total(p, total) for p in plates]
         return sorted(plates, key=lambda p: -p.confidence)
 
-    def _segment(self, crop: PlateCrop) -> tuple[list[tuple[float, float, float, float]],
-                                                  list[tuple[tuple[str, float], ...]] | None]:
-        """Character boxes (crop pixels, any order) and, for the YOLO segmenter, their classes."""
+    def _segment(self, crop: PlateCrop) -> list[tuple[list[Box], list[Classes] | None]]:
+        """The crop's segmentations, the segmenter's choice first: character boxes (crop pixels,
+        reading order) and, for the YOLO segmenter, their classes. The contour segmenter offers
+        its other ink masks' readings too when ``alternatives`` is on."""
         if self._char_detector is not None:
             found: list[CharCandidates] = self._char_detector.find(crop.image)
-            return [c.box for c in found], [c.candidates for c in found]
-        from .segmentation.contours import segment_characters
+            order, _ = reading_order([c.box for c in found])
+            return [([found[i].box for i in order], [found[i].candidates for i in order])]
+        from .segmentation.contours import segment_candidates
 
-        return [c.box for c in segment_characters(crop.image)], None
+        out = []
+        for boxes in segment_candidates(crop.image, alternatives=self.options.alternatives):
+            order, _ = reading_order([c.box for c in boxes])
+            out.append(([boxes[i].box for i in order], None))
+        return out
+
+    def _segment_straight(self, crop: PlateCrop) -> tuple[PlateCrop, list[tuple[list[Box], list[Classes] | None]]]:
+        """The crop, or the crop turned level when its text is tilted and reads at least as many
+        characters that way, and its segmentations."""
+        found = self._segment(crop)
+        if not self.options.straighten or not found or len(found[0][0]) < 3:
+            return crop, found
+        boxes = found[0][0]
+        turned = straighten(crop, skew_angle(boxes, reading_order(boxes)[1]))
+        if turned is not None:
+            found2 = self._segment(turned)
+            if found2 and len(found2[0][0]) >= len(boxes):
+                return turned, found2
+        return crop, found
 
     def _read_plate(self, image: np.ndarray, det, detect_ms: float) -> PlateRead | None:
         crop = crop_plate(image, det.box)
         if crop is None:
             return None
         t = time.perf_counter()
-        boxes, classes = self._segment(crop)
-        order, rows = reading_order(boxes)
-        if self.options.straighten and len(boxes) >= 3:
-            turned = straighten(crop, skew_angle([boxes[i] for i in order], rows))
-            if turned is not None:
-                boxes2, classes2 = self._segment(turned)
-                if len(boxes2) >= len(boxes):
-                    crop, boxes, classes = turned, boxes2, classes2
-                    order, rows = reading_order(boxes)
+        crop, segmentations = self._segment_straight(crop)
         segment_ms = _ms(t)
         t = time.perf_counter()
-        boxes = [boxes[i] for i in order]
-        if self._classifier is not None:          # recognizer="cnn", whichever segmenter
-            candidates = self._classify(crop, boxes)
-        else:
-            candidates = [classes[i] for i in order]
+        chosen = self._recognize(crop, segmentations)
         recognize_ms = _ms(t)
-        if len(candidates) < max(self.options.min_chars, 1):
+        if chosen is None:
             return None
-        match, keep = self._match(candidates, boxes)
-        if match is None and len(candidates) > MAX_UNMATCHED_CHARS:
-            return None
-        candidates, boxes = candidates[keep], boxes[keep]
+        boxes, candidates, match = chosen
         chars = tuple(CharRead(c[0][0], c[0][1], crop.box_to_image(b), tuple(c[1:]))
                       for c, b in zip(candidates, boxes))
         if match is not None:
@@ -211,6 +225,47 @@ class Reader:
         return PlateRead(text=text, confidence=float(det.confidence) * char_conf, box=tuple(det.box),
                          detection_confidence=float(det.confidence), chars=chars, country=country,
                          format=fmt, timings=timings)
+
+    def _recognize(self, crop: PlateCrop, segmentations: list[tuple[list[Box], list[Classes] | None]]
+                   ) -> tuple[list[Box], list[Classes], object | None] | None:
+        """The chosen reading (see _choose) of the segmentations. With the CNN, the segmenter's
+        choice is read first and the others only when one of them could still win: a format
+        score is at most 1, so a first reading scoring 1 / ALTERNATIVE_MARGIN or more stands."""
+        if self._classifier is None:              # the character detector's own classes
+            return self._choose(segmentations)
+        if not segmentations:
+            return None
+        read: dict = {}
+        first = [(segmentations[0][0], self._classify(crop, [segmentations[0][0]], read)[0])]
+        chosen = self._choose(first)
+        if len(segmentations) == 1 or (chosen is not None and chosen[2] is not None
+                                       and chosen[2].score * ALTERNATIVE_MARGIN >= 1.0):
+            return chosen
+        others = [boxes for boxes, _ in segmentations[1:]]
+        return self._choose(first + list(zip(others, self._classify(crop, others, read))))
+
+    def _choose(self, readings: Sequence[tuple[list[Box], list[Classes]]]
+                ) -> tuple[list[Box], list[Classes], object | None] | None:
+        """Of the segmentations' readings, the one a format rule fits best (ties: the earlier);
+        when no rule fits any, the segmenter's own choice (the first) as read, unless it is too
+        short or too long for a plate. Returns the characters' boxes and candidates (those the
+        rule uses) and the format match (None: unformatted), or None when nothing is a plate."""
+        best, best_score = None, -1.0
+        for k, (boxes, candidates) in enumerate(readings):
+            if len(candidates) < max(self.options.min_chars, 1):
+                continue
+            match, keep = self._match(candidates, boxes)
+            if match is None:
+                continue
+            score = match.score if k == 0 else match.score / ALTERNATIVE_MARGIN
+            if score > best_score:
+                best, best_score = (boxes[keep], candidates[keep], match), score
+        if best is not None or not readings:
+            return best
+        boxes, candidates = readings[0]
+        if not max(self.options.min_chars, 1) <= len(candidates) <= MAX_UNMATCHED_CHARS:
+            return None
+        return boxes, candidates, None
 
     def _match(self, candidates, boxes) -> tuple[object | None, slice]:
         """The best format reading, and which characters it uses: all of them, or, when no rule
@@ -230,13 +285,22 @@ class Reader:
         _, keep, best = max(trimmed, key=lambda item: item[0])
         return best, keep
 
-    def _classify(self, crop: PlateCrop, boxes) -> list[tuple[tuple[str, float], ...]]:
-        from .segmentation.contours import char_crops
+    def _classify(self, crop: PlateCrop, segmentations: list[list[Box]], read: dict) -> list[list[Classes]]:
+        """The CNN's candidates for every box of every segmentation, in one batch. `read` holds
+        the boxes read before (key: polarity, box): a box several segmentations share is read once."""
+        from .segmentation.contours import char_crops, is_dark_on_light
 
-        if not boxes:
-            return []
-        crops = char_crops(crop.image, boxes, size=self._classifier.crop_size)
-        return self._classifier.classify(crops)
+        plans = []
+        for boxes in segmentations:
+            dark = is_dark_on_light(crop.image, boxes)
+            plans.append([(dark, tuple(b)) for b in boxes])
+        new = sorted(set(key for plan in plans for key in plan if key not in read), key=lambda k: (not k[0], k[1]))
+        if new:
+            crops = np.concatenate([char_crops(crop.image, [box for d, box in new if d == dark],
+                                               size=self._classifier.crop_size, dark_on_light=dark)
+                                    for dark in (True, False)])
+            read.update(zip(new, self._classifier.classify(crops)))
+        return [[read[key] for key in plan] for plan in plans]
 
 
 def _with_total(plate: PlateRead, total_ms: float) -> PlateRead:

@@ -15,7 +15,8 @@ import pytest
 cv2 = pytest.importorskip("cv2")
 
 from lpr.data.boxes import Box, iou  # noqa: E402
-from lpr.segmentation.contours import CharBox, char_crops, segment_characters  # noqa: E402
+from lpr.segmentation.contours import (  # noqa: E402
+    CharBox, char_crops, is_dark_on_light, segment_candidates, segment_characters)
 from lpr.synth.augment import NONE  # noqa: E402
 from lpr.synth.compose import PlateCrop, plate_crop  # noqa: E402
 from lpr.synth.formats import FORMATS_BY_KEY  # noqa: E402
@@ -220,6 +221,34 @@ def test_noise_does_not_crash():
     for shape in ((50, 200, 3), (7, 7, 3), (400, 30, 3), (30, 2000, 3)):
         found = segment_characters(rng.integers(0, 256, shape, dtype=np.uint8))
         assert len(found) <= 24
+
+
+def test_candidates_start_with_the_chosen_reading_and_are_distinct():
+    """segment_candidates: segment_characters' reading first, then other ink masks' readings,
+    none empty or repeated; on blurred, dirty plates an alternative sometimes finds every
+    character where the first choice does not (what the reader's format rules pick from)."""
+    first_whole = any_whole = several = 0
+    for i in range(40):
+        crop = plate_crop((FORMATS_BY_KEY[SINGLE_ROW[i % len(SINGLE_ROW)]],), np.random.default_rng([21, i]))
+        found = segment_candidates(crop.image)
+        assert found and found[0] == segment_characters(crop.image)
+        assert all(found) and len({tuple(c.box for c in f) for f in found}) == len(found)
+        assert segment_candidates(crop.image, alternatives=False) == found[:1]
+        whole = [len(match(f, crop.chars)) == len(crop.chars) == len(f) for f in found]
+        first_whole += whole[0]
+        any_whole += any(whole)
+        several += len(found) > 1
+    assert several >= 30
+    assert any_whole > first_whole >= 25
+    assert segment_candidates(np.zeros((50, 200, 3), np.uint8)) == []
+
+
+def test_polarity_of_boxes():
+    crop = plate_crop((FORMATS_BY_KEY["uk"],), np.random.default_rng(9), photometric=NONE)
+    boxes = [CharBox((b.x1, b.y1, b.x2, b.y2)) for b in crop.chars]
+    assert is_dark_on_light(crop.image, boxes)
+    assert not is_dark_on_light(255 - crop.image, boxes)
+    assert is_dark_on_light(crop.image, [])
 
 
 # --------------------------------------------------------------------------- character crops

@@ -241,7 +241,7 @@ def test_readings_longer_than_any_plate_are_not_returned(example_images, monkeyp
         step = w / (count["n"] + 1)
         return [contours.CharBox((k * step, 0.2 * h, (k + 0.8) * step, 0.8 * h)) for k in range(count["n"])]
 
-    monkeypatch.setattr(contours, "segment_characters", fake_segment)
+    monkeypatch.setattr(contours, "segment_candidates", lambda crop_image, alternatives=True: [fake_segment(crop_image)])
     monkeypatch.setattr(CharClassifier, "classify", lambda self, crops: [(("W", 0.9), ("M", 0.05))] * len(crops))
     with lpr.Reader(engine="darknet", straighten=False) as reader:
         image = example_images[0][1]
@@ -251,6 +251,62 @@ def test_readings_longer_than_any_plate_are_not_returned(example_images, monkeyp
         too_long = reader.read(image)
     assert longest and all(p.text == "W" * reader_module.MAX_UNMATCHED_CHARS and p.country is None for p in longest)
     assert too_long == []
+
+
+def _reading(text, probability=0.95):
+    """Boxes in a row and CNN candidates for `text` (each character, then a weak runner-up)."""
+    boxes = [(10.0 * k, 0.0, 10.0 * k + 8, 20.0) for k in range(len(text))]
+    return boxes, [((c, probability), ("Q", 0.01)) for c in text]
+
+
+def test_a_reading_a_format_fits_wins_over_one_none_fits(reader):
+    from lpr.reader import ALTERNATIVE_MARGIN
+
+    chosen = reader._choose([_reading("WWABC234"), _reading("1ABC234")])
+    assert chosen[2] is not None and chosen[2].compact == "1ABC234" and len(chosen[1]) == 7
+    # the segmenter's choice stands unless another reading fits a format clearly better
+    first, other = _reading("1ABC234", 0.80), _reading("1ABC284", 0.80 * ALTERNATIVE_MARGIN * 0.98)
+    assert reader._choose([first, other])[2].compact == "1ABC234"
+    other = _reading("1ABC284", min(0.80 * ALTERNATIVE_MARGIN * 1.1, 1.0))
+    assert reader._choose([first, other])[2].compact == "1ABC284"
+    # no rule fits any: the first reading as read; too short for a plate: nothing
+    chosen = reader._choose([_reading("WWW"), _reading("MMMM")])
+    assert chosen[2] is None and "".join(c[0][0] for c in chosen[1]) == "WWW"
+    assert reader._choose([_reading("W"), _reading("1ABC234")])[2].compact == "1ABC234"
+    assert reader._choose([]) is None
+
+
+@pytest.mark.parametrize("first_text, calls", [("1ABC234", 1), ("WWWWWWWWW", 2)])
+def test_alternatives_are_read_only_when_they_could_win(example_images, monkeypatch, first_text, calls):
+    """A first reading a format fits almost perfectly stands without the CNN reading the other
+    segmentations; one that fits no format makes the reader read them (one batch)."""
+    from lpr.recognition.char_classifier import CharClassifier
+    from lpr.segmentation import contours
+
+    def fake_candidates(crop_image, alternatives=True):
+        h, w = crop_image.shape[:2]
+        rows = [[contours.CharBox((w * (k + 0.1) / n, 0.2 * h, w * (k + 0.9) / n, 0.8 * h)) for k in range(n)]
+                for n in (len(first_text), 7)]
+        return rows if alternatives else rows[:1]
+
+    seen = []
+
+    def fake_classify(self, crops):
+        seen.append(len(crops))
+        text = first_text if len(seen) % 2 else "1ABC234"
+        return [((text[k % len(text)], 0.99), ("Q", 0.005)) for k in range(len(crops))]
+
+    monkeypatch.setattr(contours, "segment_candidates", fake_candidates)
+    monkeypatch.setattr(CharClassifier, "classify", fake_classify)
+    with lpr.Reader(engine="darknet", straighten=False, countries=["be"]) as reader:
+        seen.clear()
+        plates = reader.read(example_images[0][1])
+        assert plates and len(seen) == calls * len(plates)
+        assert all(p.text == "1-ABC-234" for p in plates)
+    with lpr.Reader(engine="darknet", straighten=False, countries=["be"], alternatives=False) as reader:
+        seen.clear()
+        plates = reader.read(example_images[0][1])
+        assert len(seen) == len(plates) or not plates
 
 
 def test_cli_refuses_an_impossible_pipeline_with_a_message(capsys):

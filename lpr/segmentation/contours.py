@@ -1,6 +1,7 @@
 """Characters of a plate crop by thresholding and connected components (no model).
 
     segment_characters(plate_bgr) -> [CharBox]   boxes in crop pixels, top row first, left to right
+    segment_candidates(plate_bgr) -> [[CharBox]] that reading first, then the other ink masks' readings
     char_crops(plate_bgr, boxes) -> N x 100 x 75 float32 in [0, 1], dark character on light
 
 The crop (BGR or grey uint8: a detector's box with some margin, dark-on-light or light-on-dark,
@@ -16,7 +17,7 @@ any size) is resized to about WORK_SIDE^2 pixels; every size rule below is a sha
     a character are cut at their emptiest column; what is not character-like by height,
     width and position on the row line (border, EU band, screws, dots, dashes, small print,
     the scene) is dropped;
-  * the reading with the most plausible character set wins; when both polarities read a row,
+  * the reading with the most plausible character set comes first; when both polarities read a row,
     the one inside the other's band is the text (the gaps between dark characters, read as
     light ink, reach from border to border); blobs of another colour than their row's
     (EU band, stickers) are dropped.
@@ -138,16 +139,39 @@ class _Reading:
 
 def segment_characters(plate_bgr: np.ndarray) -> list[CharBox]:
     """The characters of a plate crop, top row first, each row left to right; [] when none."""
+    found = segment_candidates(plate_bgr, alternatives=False)
+    return found[0] if found else []
+
+
+def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list[list[CharBox]]:
+    """The segmentations of a plate crop worth reading: the most plausible one first (what
+    segment_characters returns), then, with `alternatives`, the other ink masks' readings
+    (each polarity at each ink level), distinct and non-empty. The geometry alone cannot
+    always tell them apart (an H of a narrow font cut as 'II', two glyphs blurred into one at
+    the lenient level); a recognizer and the format rules can: see lpr.reader."""
     gray = _gray(plate_bgr)
     if gray is None:
         return []
     norm = _work_image(gray)
     if norm is None:
         return []
-    best = _best_reading(norm, _colour_image(plate_bgr, norm.shape))
+    colour = _colour_image(plate_bgr, norm.shape)
+    readings, best = _readings(norm)
+    chosen = _choose(best, colour)
     sx, sy = norm.shape[1] / gray.shape[1], norm.shape[0] / gray.shape[0]
-    return [CharBox((b.x1 / sx, b.y1 / sy, b.x2 / sx, b.y2 / sy), r)
-            for r, row in enumerate(best.rows) for b in row]
+
+    def boxes(rows: list[list[_Blob]]) -> list[CharBox]:
+        return [CharBox((b.x1 / sx, b.y1 / sy, b.x2 / sx, b.y2 / sy), r) for r, row in enumerate(rows) for b in row]
+
+    out = [boxes(chosen.rows)] if chosen.rows else []
+    if alternatives:
+        for reading in readings:
+            if reading is chosen or not reading.rows:
+                continue
+            other = boxes(_same_colour(reading, colour) if colour is not None else reading.rows)
+            if other and other not in out:
+                out.append(other)
+    return out
 
 
 def char_crops(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]],
@@ -162,19 +186,7 @@ def char_crops(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]
     gray = _gray(plate_bgr)
     if gray is None or not len(boxes):
         return out
-    patches, inside = [], []
-    for b in boxes:
-        x1, y1, x2, y2 = b.box if isinstance(b, CharBox) else tuple(b)
-        pad = CROP_PAD * max(y2 - y1, 1.0)
-        px1, py1 = int(math.floor(x1 - pad)), int(math.floor(y1 - pad))
-        px2, py2 = int(math.ceil(x2 + pad)), int(math.ceil(y2 + pad))
-        px2, py2 = max(px2, px1 + 1), max(py2, py1 + 1)
-        patch = _cut(gray, px1, py1, px2, py2)
-        patches.append(patch)
-        ph, pw = patch.shape
-        ix1, iy1 = min(max(round(x1) - px1, 0), pw - 1), min(max(round(y1) - py1, 0), ph - 1)
-        ix2, iy2 = max(min(round(x2) - px1, pw), ix1 + 1), max(min(round(y2) - py1, ph), iy1 + 1)
-        inside.append((ix1, iy1, ix2, iy2))      # the box itself within the padded patch
+    patches, inside = _patches(gray, boxes)
     if dark_on_light is None:
         dark_on_light = _dark_on_light(patches, inside)
     for k, patch in enumerate(patches):
@@ -192,7 +204,36 @@ def char_crops(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]
     return out
 
 
+def is_dark_on_light(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]) -> bool:
+    """The polarity char_crops reads from `boxes` when not told: whether the ring around them
+    is lighter than the ink within them (voted over the boxes; True when nothing to vote on)."""
+    gray = _gray(plate_bgr)
+    if gray is None or not len(boxes):
+        return True
+    return _dark_on_light(*_patches(gray, boxes))
+
+
 # --------------------------------------------------------------------------- helpers
+
+def _patches(gray: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]
+             ) -> tuple[list[np.ndarray], list[tuple[int, int, int, int]]]:
+    """Each box cut out of `gray` with CROP_PAD around it (edges repeated beyond the image), and
+    the box itself within its patch."""
+    patches, inside = [], []
+    for b in boxes:
+        x1, y1, x2, y2 = b.box if isinstance(b, CharBox) else tuple(b)
+        pad = CROP_PAD * max(y2 - y1, 1.0)
+        px1, py1 = int(math.floor(x1 - pad)), int(math.floor(y1 - pad))
+        px2, py2 = int(math.ceil(x2 + pad)), int(math.ceil(y2 + pad))
+        px2, py2 = max(px2, px1 + 1), max(py2, py1 + 1)
+        patch = _cut(gray, px1, py1, px2, py2)
+        patches.append(patch)
+        ph, pw = patch.shape
+        ix1, iy1 = min(max(round(x1) - px1, 0), pw - 1), min(max(round(y1) - py1, 0), ph - 1)
+        ix2, iy2 = max(min(round(x2) - px1, pw), ix1 + 1), max(min(round(y2) - py1, ph), iy1 + 1)
+        inside.append((ix1, iy1, ix2, iy2))
+    return patches, inside
+
 
 def _gray(image: np.ndarray | None) -> np.ndarray | None:
     """uint8 grey of a BGR / BGRA / grey image; None when there is nothing to read."""
@@ -230,18 +271,26 @@ def _colour_image(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray | Non
     return small
 
 
-def _best_reading(norm: np.ndarray, colour: np.ndarray | None = None) -> "_Reading":
-    """The most plausible reading over both polarities and the ink levels."""
+def _readings(norm: np.ndarray) -> tuple[list["_Reading"], dict[bool, "_Reading"]]:
+    """Every ink mask's reading (dark text at each level, then light text), and the most
+    plausible one per polarity (key: dark)."""
     lo, hi, enough = _local_range(norm)
     value = norm.astype(np.int16)
-    best = {}
+    readings, best = [], {}
     for dark in (True, False):
         for level in INK_LEVELS:
             if not dark and level != INK_LEVELS[0] and best[False].score < LIGHT_STRICT * best[True].score:
                 break       # light text is unlikely: do not cut the background into "characters"
             reading = _read(_ink(value, lo, hi, enough, dark, level))
+            readings.append(reading)
             if dark not in best or reading.score > best[dark].score:
                 best[dark] = reading
+    return readings, best
+
+
+def _choose(best: dict[bool, "_Reading"], colour: np.ndarray | None = None) -> "_Reading":
+    """The most plausible of the two polarities' best readings; its rows keep only the blobs of
+    their row's colour (the reading is changed in place)."""
     dark, light = best[True], best[False]
     if dark.score >= light.score:
         # light text inside a dark reading's band: only a near tie, light-on-dark plates are rare
