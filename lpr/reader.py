@@ -35,6 +35,7 @@ SEGMENTERS = ("yolo", "contours")
 RECOGNIZERS = ("yolo", "cnn")
 MAX_UNMATCHED_CHARS = 10   # no registration we know is longer: a longer reading that fits no format is
                            # texture (a grille, a sign, a row of windows), not returned
+TRIM_MIN_CHARS = 5         # a reading of this many characters or more may lose one at either end to fit
 ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
                            # a format fits it this many times better (near ties are read alike)
 
@@ -108,6 +109,7 @@ class Reader:
         self.engine = resolve_engine(engine)
         self.segmenter, self.recognizer = segmenter, recognizer
         self._closers = []
+        self._lengths: dict[int, bool] = {}     # reading length -> whether a rule could fit it
         try:
             plates = mf.model_files(mf.PLATE_DETECTOR, models_dir)
             self._plate_detector = open_yolo(plates.cfg, plates.weights, plates.names, self.engine)
@@ -241,8 +243,17 @@ class Reader:
         if len(segmentations) == 1 or (chosen is not None and chosen[2] is not None
                                        and chosen[2].score * ALTERNATIVE_MARGIN >= 1.0):
             return chosen
-        others = [boxes for boxes, _ in segmentations[1:]]
+        # only readings of a length some rule has (or one more: _match may drop an end) can win
+        others = [boxes for boxes, _ in segmentations[1:] if self._fits_a_rule(len(boxes))]
         return self._choose(first + list(zip(others, self._classify(crop, others, read))))
+
+    def _fits_a_rule(self, length: int) -> bool:
+        from .formats.rules import templates_for
+
+        if length not in self._lengths:
+            self._lengths[length] = bool(templates_for(length, self.options.countries)) or (
+                length >= TRIM_MIN_CHARS and bool(templates_for(length - 1, self.options.countries)))
+        return self._lengths[length]
 
     def _choose(self, readings: Sequence[tuple[list[Box], list[Classes]]]
                 ) -> tuple[list[Box], list[Classes], object | None] | None:
@@ -277,7 +288,7 @@ class Reader:
 
         everything = slice(None)
         found = match(everything)
-        if found is not None or len(candidates) < 5:
+        if found is not None or len(candidates) < TRIM_MIN_CHARS:
             return found, everything
         trimmed = [(m.score, keep, m) for keep in (slice(1, None), slice(None, -1)) if (m := match(keep))]
         if not trimmed:
