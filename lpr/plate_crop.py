@@ -32,12 +32,13 @@ class PlateCrop:
                 float(mapped[:, 0].max()), float(mapped[:, 1].max()))
 
 
-def crop_plate(image: np.ndarray, box: Box) -> PlateCrop | None:
-    """The plate ``box`` (image pixels) with MARGIN_X/MARGIN_Y around it, clipped to the image;
-    None when less than 2x2 pixels remain."""
+def crop_plate(image: np.ndarray, box: Box, margin_x: float = MARGIN_X, margin_y: float = MARGIN_Y
+               ) -> PlateCrop | None:
+    """The plate ``box`` (image pixels) with `margin_x` / `margin_y` of its width / height added
+    on each side, clipped to the image; None when less than 2x2 pixels remain."""
     h, w = image.shape[:2]
     x1, y1, x2, y2 = box
-    mx, my = (x2 - x1) * MARGIN_X, (y2 - y1) * MARGIN_Y
+    mx, my = (x2 - x1) * margin_x, (y2 - y1) * margin_y
     left, top = max(0, int(np.floor(x1 - mx))), max(0, int(np.floor(y1 - my)))
     right, bottom = min(w, int(np.ceil(x2 + mx))), min(h, int(np.ceil(y2 + my)))
     if right - left < 2 or bottom - top < 2:

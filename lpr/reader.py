@@ -24,18 +24,22 @@ from .char_detection import CharCandidates, CharDetector
 from .char_layout import reading_order, skew_angle
 from .engines.select import open_yolo, resolve_engine
 from .formats import gaps_from_boxes, match_plate
+from .formats.matching import FormatMatch
 from .image_input import ImageSource, load_image
 from .plate_crop import PlateCrop, crop_plate, straighten
 from .results import CharRead, PlateRead, Timings
 
 Box = tuple[float, float, float, float]
 Classes = tuple[tuple[str, float], ...]     # a character's candidates, best first
+Chosen = tuple[PlateCrop, list[Box], list[Classes], FormatMatch | None]   # what _choose returns
 
 SEGMENTERS = ("yolo", "contours")
 RECOGNIZERS = ("yolo", "cnn")
 MAX_UNMATCHED_CHARS = 10   # no registration we know is longer: a longer reading that fits no format is
                            # texture (a grille, a sign, a row of windows), not returned
 TRIM_MIN_CHARS = 5         # a reading of this many characters or more may lose one at either end to fit
+WIDE_MARGIN_X = 0.2        # the wider crop read among the alternatives: margins as shares of the box
+WIDE_MARGIN_Y = 0.3
 ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
                            # a format fits it this many times better (near ties are read alike)
 
@@ -206,11 +210,11 @@ class Reader:
         crop, segmentations = self._segment_straight(crop)
         segment_ms = _ms(t)
         t = time.perf_counter()
-        chosen = self._recognize(crop, segmentations)
+        chosen = self._recognize(image, det.box, crop, segmentations)
         recognize_ms = _ms(t)
         if chosen is None:
             return None
-        boxes, candidates, match = chosen
+        crop, boxes, candidates, match = chosen
         chars = tuple(CharRead(c[0][0], c[0][1], crop.box_to_image(b), tuple(c[1:]))
                       for c, b in zip(candidates, boxes))
         if match is not None:
@@ -228,24 +232,31 @@ class Reader:
                          detection_confidence=float(det.confidence), chars=chars, country=country,
                          format=fmt, timings=timings)
 
-    def _recognize(self, crop: PlateCrop, segmentations: list[tuple[list[Box], list[Classes] | None]]
-                   ) -> tuple[list[Box], list[Classes], object | None] | None:
-        """The chosen reading (see _choose) of the segmentations. With the CNN, the segmenter's
-        choice is read first and the others only when one of them could still win: a format
-        score is at most 1, so a first reading scoring 1 / ALTERNATIVE_MARGIN or more stands."""
+    def _recognize(self, image: np.ndarray, box: Box, crop: PlateCrop,
+                   segmentations: list[tuple[list[Box], list[Classes] | None]]) -> Chosen | None:
+        """The chosen reading (see _choose) of the crop's segmentations. With the CNN, the
+        segmenter's choice is read first; when a reading could still beat it (a format score is
+        at most 1, so a first reading scoring 1 / ALTERNATIVE_MARGIN or more stands), the other
+        segmentations are read too, and those of a wider crop of the detection (a tight box
+        cuts off an end character, which the segmenter then drops)."""
         if self._classifier is None:              # the character detector's own classes
-            return self._choose(segmentations)
-        if not segmentations:
-            return None
+            return self._choose([(crop, boxes, classes) for boxes, classes in segmentations])
         read: dict = {}
-        first = [(segmentations[0][0], self._classify(crop, [segmentations[0][0]], read)[0])]
-        chosen = self._choose(first)
-        if len(segmentations) == 1 or (chosen is not None and chosen[2] is not None
-                                       and chosen[2].score * ALTERNATIVE_MARGIN >= 1.0):
+        first = [(crop, boxes) for boxes, _ in segmentations[:1]]
+        readings = [(c, b, r) for (c, b), r in zip(first, self._classify(first, read))]
+        chosen = self._choose(readings)
+        if not self.options.alternatives or (chosen is not None and chosen[3] is not None
+                                             and chosen[3].score * ALTERNATIVE_MARGIN >= 1.0):
             return chosen
+        others = [(crop, boxes) for boxes, _ in segmentations[1:]]
+        wide = crop_plate(image, box, WIDE_MARGIN_X, WIDE_MARGIN_Y)
+        if wide is not None:
+            wide, found = self._segment_straight(wide)
+            others += [(wide, boxes) for boxes, _ in found[:1]]    # its other segmentations: rarely worth it
         # only readings of a length some rule has (or one more: _match may drop an end) can win
-        others = [boxes for boxes, _ in segmentations[1:] if self._fits_a_rule(len(boxes))]
-        return self._choose(first + list(zip(others, self._classify(crop, others, read))))
+        others = [(c, boxes) for c, boxes in others if self._fits_a_rule(len(boxes))]
+        readings += [(c, b, r) for (c, b), r in zip(others, self._classify(others, read))]
+        return self._choose(readings)
 
     def _fits_a_rule(self, length: int) -> bool:
         from .formats.rules import templates_for
@@ -255,14 +266,14 @@ class Reader:
                 length >= TRIM_MIN_CHARS and bool(templates_for(length - 1, self.options.countries)))
         return self._lengths[length]
 
-    def _choose(self, readings: Sequence[tuple[list[Box], list[Classes]]]
-                ) -> tuple[list[Box], list[Classes], object | None] | None:
-        """Of the segmentations' readings, the one a format rule fits best (ties: the earlier);
-        when no rule fits any, the segmenter's own choice (the first) as read, unless it is too
-        short or too long for a plate. Returns the characters' boxes and candidates (those the
-        rule uses) and the format match (None: unformatted), or None when nothing is a plate."""
+    def _choose(self, readings: Sequence[tuple[PlateCrop, list[Box], list[Classes]]]) -> Chosen | None:
+        """Of the readings (crop, character boxes in it, candidates), the one a format rule fits
+        best, the first one (the segmenter's choice) by a margin (ALTERNATIVE_MARGIN); when no
+        rule fits any, the first as read, unless it is too short or too long for a plate. Returns
+        the crop, the characters' boxes and candidates (those the rule uses) and the format match
+        (None: unformatted), or None when nothing is a plate."""
         best, best_score = None, -1.0
-        for k, (boxes, candidates) in enumerate(readings):
+        for k, (crop, boxes, candidates) in enumerate(readings):
             if len(candidates) < max(self.options.min_chars, 1):
                 continue
             match, keep = self._match(candidates, boxes)
@@ -270,13 +281,13 @@ class Reader:
                 continue
             score = match.score if k == 0 else match.score / ALTERNATIVE_MARGIN
             if score > best_score:
-                best, best_score = (boxes[keep], candidates[keep], match), score
+                best, best_score = (crop, boxes[keep], candidates[keep], match), score
         if best is not None or not readings:
             return best
-        boxes, candidates = readings[0]
+        crop, boxes, candidates = readings[0]
         if not max(self.options.min_chars, 1) <= len(candidates) <= MAX_UNMATCHED_CHARS:
             return None
-        return boxes, candidates, None
+        return crop, boxes, candidates, None
 
     def _match(self, candidates, boxes) -> tuple[object | None, slice]:
         """The best format reading, and which characters it uses: all of them, or, when no rule
@@ -296,21 +307,26 @@ class Reader:
         _, keep, best = max(trimmed, key=lambda item: item[0])
         return best, keep
 
-    def _classify(self, crop: PlateCrop, segmentations: list[list[Box]], read: dict) -> list[list[Classes]]:
-        """The CNN's candidates for every box of every segmentation, in one batch. `read` holds
-        the boxes read before (key: polarity, box): a box several segmentations share is read once."""
+    def _classify(self, segmentations: list[tuple[PlateCrop, list[Box]]], read: dict) -> list[list[Classes]]:
+        """The CNN's candidates for every box of every (crop, boxes) segmentation, in one batch.
+        `read` holds the boxes read before (key: crop, polarity, box): a box several
+        segmentations of a crop share is read once."""
         from .segmentation.contours import char_crops, is_dark_on_light
 
-        plans = []
-        for boxes in segmentations:
+        plans, crops = [], {}
+        for crop, boxes in segmentations:
+            crops[id(crop)] = crop
             dark = is_dark_on_light(crop.image, boxes)
-            plans.append([(dark, tuple(b)) for b in boxes])
-        new = sorted(set(key for plan in plans for key in plan if key not in read), key=lambda k: (not k[0], k[1]))
+            plans.append([(id(crop), dark, tuple(b)) for b in boxes])
+        new = list(dict.fromkeys(key for plan in plans for key in plan if key not in read))
         if new:
-            crops = np.concatenate([char_crops(crop.image, [box for d, box in new if d == dark],
-                                               size=self._classifier.crop_size, dark_on_light=dark)
-                                    for dark in (True, False)])
-            read.update(zip(new, self._classifier.classify(crops)))
+            groups = {}
+            for key in new:
+                groups.setdefault(key[:2], []).append(key)
+            images = np.concatenate([char_crops(crops[crop_id].image, [key[2] for key in keys],
+                                                size=self._classifier.crop_size, dark_on_light=dark)
+                                     for (crop_id, dark), keys in groups.items()])
+            read.update(zip([key for keys in groups.values() for key in keys], self._classifier.classify(images)))
         return [[read[key] for key in plan] for plan in plans]
 
 
