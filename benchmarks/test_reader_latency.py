@@ -13,12 +13,17 @@ import lpr
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "eval"
 
 
-@pytest.fixture(scope="module", params=[("opencv", "contours"), ("opencv", "yolo"), ("darknet", "contours"),
-                                        ("darknet", "yolo")], ids=lambda p: "-".join(p))
+@pytest.fixture(scope="module", params=[("opencv", "contours", True), ("opencv", "contours", False),
+                                        ("opencv", "yolo", True), ("darknet", "contours", True),
+                                        ("darknet", "yolo", True)],
+                ids=lambda p: "-".join(map(str, p[:2])) + ("" if p[2] else "-no-alternatives"))
 def reader(request):
-    engine, segmenter = request.param
-    with lpr.Reader(engine=engine, segmenter=segmenter) as r:
-        yield f"{engine}, {segmenter} + {'cnn' if segmenter == 'contours' else 'yolo'}", r
+    engine, segmenter, alternatives = request.param
+    with lpr.Reader(engine=engine, segmenter=segmenter, alternatives=alternatives) as r:
+        pipeline = "contours + cnn" if segmenter == "contours" else "yolo + yolo"
+        if segmenter == "contours" and not alternatives:
+            pipeline += ", no alternatives"
+        yield f"{engine}, {pipeline}", r
 
 
 @pytest.mark.parametrize("subset", ["br", "us"])
