@@ -1,10 +1,13 @@
 """Score the reader on a labelled set: a folder of images, each with IMAGE.txt lines
-``IMAGE<TAB>x<TAB>y<TAB>w<TAB>h<TAB>TEXT`` (one line per plate, text without separators).
+``IMAGE<TAB>x<TAB>y<TAB>w<TAB>h<TAB>TEXT`` (one line per plate, text without separators); or a
+darknet image list (a .txt file of image paths) whose images have YOLO label files (plate boxes,
+no text: lpr data plates writes them), which scores the boxes only.
 
-Per plate: detected when a read plate overlaps it with IoU >= 0.3; read right (strict) when
-the best-overlapping read plate's compact text equals the truth; folded: the same after
-O->0 and I->1 on both sides. Latency: ``Reader.read`` on the decoded image (decoding the file
-is not counted: it depends on the file, not on the reader).
+Per plate: detected when a read plate overlaps it with IoU >= `iou` (0.3 by default); read
+right (strict) when the best-overlapping read plate's compact text equals the truth; folded:
+the same after O->0 and I->1 on both sides. Precision: the share of read plates that overlap a
+labelled one (against incomplete labels, a floor). Latency: ``Reader.read`` on the decoded
+image (decoding the file is not counted: it depends on the file, not on the reader).
 """
 from __future__ import annotations
 
@@ -26,8 +29,15 @@ DETECTION_IOU = 0.3
 
 @dataclass(frozen=True)
 class TruthPlate:
-    box: tuple[float, float, float, float]
-    text: str
+    box: tuple[float, float, float, float]   # pixels; shares of the image's width / height when relative
+    text: str | None                          # None: a box-only label
+    relative: bool = False
+
+    def in_pixels(self, width: int, height: int) -> tuple[float, float, float, float]:
+        if not self.relative:
+            return self.box
+        x1, y1, x2, y2 = self.box
+        return x1 * width, y1 * height, x2 * width, y2 * height
 
 
 @dataclass(frozen=True)
@@ -39,7 +49,7 @@ class LabelledImage:
 @dataclass(frozen=True)
 class PlateOutcome:
     image: str
-    truth: str
+    truth: str | None         # None: the label has a box, no text
     read: str | None          # compact text of the best-overlapping read plate, None if undetected
     iou: float
 
@@ -53,7 +63,8 @@ class PlateOutcome:
 
     @property
     def folded(self) -> bool:
-        return self.read is not None and fold_confusions(self.read) == fold_confusions(self.truth)
+        return self.read is not None and self.truth is not None and \
+            fold_confusions(self.read) == fold_confusions(self.truth)
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,17 @@ class EvalReport:
     latencies_ms: tuple[float, ...]
     extra_plates: int = 0           # read plates that overlap no labelled plate
     notes: tuple[str, ...] = field(default_factory=tuple)
+    iou: float = DETECTION_IOU      # the overlap that counts as found
+    plates_read: int = 0            # plates the reader returned, in all
+
+    @property
+    def has_text(self) -> bool:
+        return any(o.truth is not None for o in self.outcomes)
+
+    @property
+    def precision(self) -> float:
+        """Read plates overlapping a labelled one, of all read plates (1.0 when none was read)."""
+        return (self.plates_read - self.extra_plates) / self.plates_read if self.plates_read else 1.0
 
     def _share(self, attr: str) -> float:
         return sum(getattr(o, attr) for o in self.outcomes) / len(self.outcomes) if self.outcomes else 0.0
@@ -84,31 +106,43 @@ class EvalReport:
         return float(np.percentile(self.latencies_ms, percentile)) if self.latencies_ms else float("nan")
 
     def to_dict(self) -> dict:
-        return {"images": self.images, "failed": self.failed, "plates": len(self.outcomes),
-                "strict_accuracy": self.strict_accuracy, "folded_accuracy": self.folded_accuracy,
-                "detection_recall": self.detection_recall, "extra_plates": self.extra_plates,
+        text = {"strict_accuracy": self.strict_accuracy, "folded_accuracy": self.folded_accuracy} \
+            if self.has_text else {}
+        return {"images": self.images, "failed": self.failed, "plates": len(self.outcomes), **text,
+                "iou": self.iou, "detection_recall": self.detection_recall, "precision": self.precision,
+                "plates_read": self.plates_read, "extra_plates": self.extra_plates,
                 "latency_ms": {f"p{p}": self.latency(p) for p in (50, 90, 99)}}
 
     def to_text(self) -> str:
         n = len(self.outcomes)
-        lines = [f"images: {self.images} ({self.failed} unreadable), plates: {n}",
-                 f"exact text, strict:          {self.strict_accuracy:.3f} ({sum(o.strict for o in self.outcomes)}/{n})",
-                 f"exact text, O/0 I/1 folded:  {self.folded_accuracy:.3f} ({sum(o.folded for o in self.outcomes)}/{n})",
-                 f"detection recall (IoU>={DETECTION_IOU}): {self.detection_recall:.3f} "
-                 f"({sum(o.detected for o in self.outcomes)}/{n}); read plates matching no label: {self.extra_plates}",
-                 "latency per image (ms, models loaded, decoded image): "
-                 + ", ".join(f"p{p} {self.latency(p):.1f}" for p in (50, 90, 99))]
+        lines = [f"images: {self.images} ({self.failed} unreadable), plates: {n}"]
+        if self.has_text:
+            lines += [f"exact text, strict:          {self.strict_accuracy:.3f} "
+                      f"({sum(o.strict for o in self.outcomes)}/{n})",
+                      f"exact text, O/0 I/1 folded:  {self.folded_accuracy:.3f} "
+                      f"({sum(o.folded for o in self.outcomes)}/{n})"]
+        else:
+            lines.append("exact text: - (the labels have boxes only)")
+        lines += [f"detection recall (IoU>={self.iou:g}): {self.detection_recall:.3f} "
+                  f"({sum(o.detected for o in self.outcomes)}/{n}); read plates matching no label: {self.extra_plates}"
+                  f" (precision against the labels {self.precision:.3f})",
+                  "latency per image (ms, models loaded, decoded image): "
+                  + ", ".join(f"p{p} {self.latency(p):.1f}" for p in (50, 90, 99))]
         return "\n".join(lines + list(self.notes))
 
 
-def read_labels(folder: Path) -> list[LabelledImage]:
-    """Every image of ``folder`` that has a label file, sorted by name. ValueError for a label
-    line that does not parse (naming the file and line)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"{folder} is not a folder")
+def read_labels(source: Path) -> list[LabelledImage]:
+    """The labelled images of `source`: a folder (every image with an IMAGE.txt label, sorted by
+    name) or a darknet image list (.txt; every listed image, in list order, with its YOLO label
+    file, boxes only). FileNotFoundError for a missing source, listed image or YOLO label;
+    ValueError for a label line that does not parse (naming the file and line)."""
+    source = Path(source)
+    if source.is_file():
+        return _read_yolo_list(source)
+    if not source.is_dir():
+        raise FileNotFoundError(f"{source} is neither a folder nor an image list")
     out = []
-    for image in sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
+    for image in sorted(p for p in source.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES):
         label = image.with_suffix(".txt")
         if not label.is_file():
             continue
@@ -127,14 +161,43 @@ def read_labels(folder: Path) -> list[LabelledImage]:
     return out
 
 
-def score_image(item: LabelledImage, plates: list[PlateRead]) -> tuple[list[PlateOutcome], int]:
-    """Outcomes for the image's labelled plates, and how many read plates matched none."""
+def _read_yolo_list(listing: Path) -> list[LabelledImage]:
+    from pydarknet.training import darknet_label_path
+
+    out = []
+    for entry in listing.read_text().splitlines():
+        if not entry.strip():
+            continue
+        image = Path(entry.strip())
+        if not image.is_absolute():
+            image = listing.parent / image
+        label = Path(darknet_label_path(str(image)))
+        if not image.is_file() or not label.is_file():
+            raise FileNotFoundError(f"{listing}: {image if not image.is_file() else label} does not exist")
+        plates = []
+        for number, line in enumerate(label.read_text().splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                _, cx, cy, w, h = (float(v) for v in line.split())
+            except ValueError:
+                raise ValueError(f"{label}:{number}: expected CLASS cx cy w h, got {line!r}") from None
+            plates.append(TruthPlate((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2), None, relative=True))
+        out.append(LabelledImage(image, tuple(plates)))
+    return out
+
+
+def score_image(item: LabelledImage, plates: list[PlateRead], size: tuple[int, int] = (1, 1),
+                iou: float = DETECTION_IOU) -> tuple[list[PlateOutcome], int]:
+    """Outcomes for the image's labelled plates, and how many read plates matched none;
+    `size`: the image's (width, height), for relative boxes."""
     outcomes, used = [], set()
     for truth in item.plates:
+        box = truth.in_pixels(*size)
         best, best_iou = None, 0.0
         for k, plate in enumerate(plates):
-            overlap = xyxy_iou(truth.box, plate.box)
-            if overlap >= DETECTION_IOU and overlap > best_iou:
+            overlap = xyxy_iou(box, plate.box)
+            if overlap >= iou and overlap > best_iou:
                 best, best_iou = k, overlap
         if best is not None:
             used.add(best)
@@ -143,33 +206,37 @@ def score_image(item: LabelledImage, plates: list[PlateRead]) -> tuple[list[Plat
     return outcomes, len(plates) - len(used)
 
 
-def evaluate(reader, folder: Path, *, progress: bool = True) -> EvalReport:
-    """Run ``reader`` (an lpr.Reader) over the labelled images of ``folder``."""
-    items = read_labels(folder)
+def evaluate(reader, source: Path, *, progress: bool = True, iou: float = DETECTION_IOU) -> EvalReport:
+    """Run ``reader`` (an lpr.Reader) over the labelled images of ``source`` (see read_labels)."""
+    if not 0.0 < iou <= 1.0:
+        raise ValueError(f"iou must be in (0, 1], got {iou}")
+    items = read_labels(source)
     if not items:
-        raise ValueError(f"{folder}: no images with IMAGE.txt labels")
-    outcomes, latencies, failed, extra = [], [], 0, 0
-    for item, plates, ms in _run(reader, items, progress):
+        raise ValueError(f"{source}: no labelled images")
+    outcomes, latencies, failed, extra, read = [], [], 0, 0, 0
+    for item, plates, ms, size in _run(reader, items, progress):
         if plates is None:
             failed += 1
             plates = []
         else:
             latencies.append(ms)
-        found, unmatched = score_image(item, plates)
+        found, unmatched = score_image(item, plates, size, iou)
         outcomes.extend(found)
         extra += unmatched
-    return EvalReport(len(items), failed, tuple(outcomes), tuple(latencies), extra)
+        read += len(plates)
+    return EvalReport(len(items), failed, tuple(outcomes), tuple(latencies), extra, iou=iou, plates_read=read)
 
 
-def _run(reader, items: list[LabelledImage], progress: bool) -> Iterator[tuple[LabelledImage, list | None, float]]:
+def _run(reader, items: list[LabelledImage], progress: bool
+         ) -> Iterator[tuple[LabelledImage, list | None, float, tuple[int, int]]]:
     from tqdm import tqdm
 
     for item in tqdm(items, desc="eval", unit="image", disable=not progress):
         try:
             pixels = load_image(item.path)
         except ImageError:
-            yield item, None, float("nan")
+            yield item, None, float("nan"), (1, 1)
             continue
         start = time.perf_counter()
         plates = reader.read(pixels)
-        yield item, plates, (time.perf_counter() - start) * 1000.0
+        yield item, plates, (time.perf_counter() - start) * 1000.0, (pixels.shape[1], pixels.shape[0])

@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .cli_types import country_list, share
+from .cli_types import bounded, country_list, share
 from .evaluation import IMAGE_SUFFIXES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -144,7 +144,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
 
     with reader_from_args(args) as reader:
-        report = evaluate(reader, args.set_dir, progress=not args.quiet)
+        report = evaluate(reader, args.set_dir, progress=not args.quiet, iou=args.iou)
     if args.json:
         print(json.dumps({"set": str(args.set_dir), **report.to_dict()}))
     else:
@@ -152,8 +152,8 @@ def run_eval(args: argparse.Namespace) -> int:
         print(report.to_text())
         if args.errors:
             for o in report.outcomes:
-                if not o.folded:
-                    print(f"  {o.image}: truth {o.truth}, read {o.read if o.detected else '(no plate)'}")
+                if not (o.folded if o.truth is not None else o.detected):
+                    print(f"  {o.image}: truth {o.truth or 'a plate'}, read {o.read if o.detected else '(no plate)'}")
     return EXIT_OK
 
 
@@ -176,10 +176,14 @@ def add_read_commands(subparsers: argparse._SubParsersAction) -> None:
 
     ev = subparsers.add_parser(
         "eval", help="score the reader on a labelled image set",
-        description="Score the reader on SET_DIR: images with IMAGE.txt labels (IMAGE x y w h TEXT, tab "
-                    "separated). Prints exact-text accuracy (strict, and with O/0 I/1 folded), detection recall "
-                    "at IoU >= 0.3 and latency percentiles.")
-    ev.add_argument("set_dir", type=Path, metavar="SET_DIR")
+        description="Score the reader on SET: a folder of images with IMAGE.txt labels (IMAGE x y w h TEXT, "
+                    "tab separated), or a darknet image list (.txt) whose images have YOLO labels (boxes "
+                    "only: the held-out list of `lpr data plates`). Prints exact-text accuracy (strict, and "
+                    "with O/0 I/1 folded) when the labels have text, detection recall at IoU >= --iou, "
+                    "precision against the labels and latency percentiles.")
+    ev.add_argument("set_dir", type=Path, metavar="SET")
+    ev.add_argument("--iou", type=bounded(float, 0.0, 1.0, low_open=True), default=0.3, metavar="T",
+                    help="overlap with a label that counts as found (default 0.3)")
     ev.add_argument("--json", action="store_true", help="one JSON object with the scores")
     ev.add_argument("--errors", action="store_true", help="also list every plate not read right (folded)")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")

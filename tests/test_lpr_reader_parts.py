@@ -113,3 +113,43 @@ def test_read_labels_and_scoring(tmp_path):
     with pytest.raises(ValueError, match="bad.txt:1"):
         read_labels(tmp_path)
     assert isinstance(item, LabelledImage)
+
+
+def test_a_darknet_list_with_yolo_labels_scores_boxes_only(tmp_path):
+    """lpr eval on a darknet image list: YOLO boxes (relative) become pixel boxes of each image;
+    no text, so only recall and precision; a missing label or a bad line is an error."""
+    import cv2
+
+    from lpr.evaluation import EvalReport, score_image
+
+    images = tmp_path / "images"
+    labels = tmp_path / "labels"
+    images.mkdir()
+    labels.mkdir()
+    cv2.imwrite(str(images / "frame.jpg"), np.zeros((100, 200, 3), np.uint8))
+    (labels / "frame.txt").write_text("0 0.5 0.5 0.2 0.1\n")
+    listing = tmp_path / "valid.txt"
+    listing.write_text(f"{images / 'frame.jpg'}\n")
+    (item,) = read_labels(listing)
+    assert item.plates[0].text is None and item.plates[0].in_pixels(200, 100) == pytest.approx((80, 45, 120, 55))
+
+    def plate(box):
+        return PlateRead(text="X1", confidence=0.9, box=box, detection_confidence=0.9)
+
+    outcomes, extra = score_image(item, [plate((82, 45, 120, 56)), plate((0, 0, 10, 10))], (200, 100), iou=0.5)
+    assert outcomes[0].detected and not outcomes[0].folded and extra == 1
+    report = EvalReport(1, 0, tuple(outcomes), (5.0,), extra, iou=0.5, plates_read=2)
+    assert not report.has_text and report.precision == 0.5 and report.detection_recall == 1.0
+    assert "boxes only" in report.to_text() and "folded_accuracy" not in report.to_dict()
+    outcomes, _ = score_image(item, [plate((90, 45, 130, 55))], (200, 100), iou=0.5)   # IoU 0.6
+    assert outcomes[0].detected
+    outcomes, _ = score_image(item, [plate((100, 45, 140, 55))], (200, 100), iou=0.5)  # IoU 1/3
+    assert not outcomes[0].detected
+    (labels / "frame.txt").write_text("0 0.5 0.5\n")
+    with pytest.raises(ValueError, match="frame.txt:1"):
+        read_labels(listing)
+    (labels / "frame.txt").unlink()
+    with pytest.raises(FileNotFoundError, match="frame.txt"):
+        read_labels(listing)
+    with pytest.raises(FileNotFoundError):
+        read_labels(tmp_path / "nothing")
