@@ -162,8 +162,10 @@ def read_labels(source: Path) -> list[LabelledImage]:
 
 
 def _read_yolo_list(listing: Path) -> list[LabelledImage]:
-    from pydarknet.training import darknet_label_path
+    from .training.evaluate_detector import read_yolo_label
 
+    if listing.suffix.lower() != ".txt":
+        raise ValueError(f"{listing}: expected a folder of labelled images or a darknet image list (.txt)")
     out = []
     for entry in listing.read_text().splitlines():
         if not entry.strip():
@@ -171,19 +173,10 @@ def _read_yolo_list(listing: Path) -> list[LabelledImage]:
         image = Path(entry.strip())
         if not image.is_absolute():
             image = listing.parent / image
-        label = Path(darknet_label_path(str(image)))
-        if not image.is_file() or not label.is_file():
-            raise FileNotFoundError(f"{listing}: {image if not image.is_file() else label} does not exist")
-        plates = []
-        for number, line in enumerate(label.read_text().splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                _, cx, cy, w, h = (float(v) for v in line.split())
-            except ValueError:
-                raise ValueError(f"{label}:{number}: expected CLASS cx cy w h, got {line!r}") from None
-            plates.append(TruthPlate((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2), None, relative=True))
-        out.append(LabelledImage(image, tuple(plates)))
+        if not image.is_file():
+            raise FileNotFoundError(f"{listing}: {image} does not exist")
+        boxes, _ = read_yolo_label(str(image))
+        out.append(LabelledImage(image, tuple(TruthPlate(tuple(map(float, b)), None, relative=True) for b in boxes)))
     return out
 
 

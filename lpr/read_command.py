@@ -44,8 +44,8 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--char-threshold", type=share, default=0.25, metavar="P",
                        help="character detection confidence (default 0.25)")
     group.add_argument("--no-alternatives", dest="alternatives", action="store_false",
-                       help="read only the contour segmenter's first choice, not also its other segmentations "
-                            "(faster, fewer plates read right)")
+                       help="read only the contour segmenter's first segmentation, not also its others and a "
+                            "wider crop's when it fits no format well (faster, fewer plates read right)")
     group.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
                        help="read the models from DIR (<name>.cfg/.weights) instead of the package's")
 

@@ -55,8 +55,9 @@ class ReaderOptions:
     min_chars: int = 2                 # plates with fewer characters read are not returned
     countries: tuple[str, ...] | None = None   # format rules to try (None: all)
     straighten: bool = True            # turn tilted plates level and read them again
-    alternatives: bool = True          # also read the contour segmenter's other segmentations and keep
-                                       # the one a format rule fits best (more CNN work per plate)
+    alternatives: bool = True          # contour segmenter: when its first reading fits no format well, also
+                                       # read its other segmentations and a wider crop's, keep the one a
+                                       # format rule fits clearly best (more CNN work per plate)
 
     def __post_init__(self) -> None:
         for name in ("plate_threshold", "char_threshold", "nms"):
@@ -89,6 +90,10 @@ class Reader:
       "yolo" after the character detector.
     - ``countries``: format rules to try, e.g. ["be"] (default: all); other options: see
       ReaderOptions. ``models_dir``: a folder with the model files (default: the package's).
+    - ``alternatives`` (contour segmenter): when the first segmentation's reading fits no
+      format well, also read the segmenter's other segmentations and a wider crop of the
+      detection, and keep the reading a format fits clearly better; more plates read right,
+      up to about twice the time (False: the first segmentation only).
 
     One Reader may be used from several threads (each network has its own lock).
     """
@@ -235,18 +240,19 @@ class Reader:
     def _recognize(self, image: np.ndarray, box: Box, crop: PlateCrop,
                    segmentations: list[tuple[list[Box], list[Classes] | None]]) -> Chosen | None:
         """The chosen reading (see _choose) of the crop's segmentations. With the CNN, the
-        segmenter's choice is read first; when a reading could still beat it (a format score is
-        at most 1, so a first reading scoring 1 / ALTERNATIVE_MARGIN or more stands), the other
-        segmentations are read too, and those of a wider crop of the detection (a tight box
-        cuts off an end character, which the segmenter then drops)."""
+        segmenter's choice is read first; after the contour segmenter, when another reading
+        could still beat it (a format score is at most 1, so a first reading scoring
+        1 / ALTERNATIVE_MARGIN or more stands), its other segmentations are read too, and the
+        first segmentation of a wider crop of the detection (a tight box cuts off an end
+        character, which the segmenter then drops)."""
         if self._classifier is None:              # the character detector's own classes
             return self._choose([(crop, boxes, classes) for boxes, classes in segmentations])
         read: dict = {}
         first = [(crop, boxes) for boxes, _ in segmentations[:1]]
         readings = [(c, b, r) for (c, b), r in zip(first, self._classify(first, read))]
         chosen = self._choose(readings)
-        if not self.options.alternatives or (chosen is not None and chosen[3] is not None
-                                             and chosen[3].score * ALTERNATIVE_MARGIN >= 1.0):
+        if not self.options.alternatives or self._char_detector is not None or (
+                chosen is not None and chosen[3] is not None and chosen[3].score * ALTERNATIVE_MARGIN >= 1.0):
             return chosen
         others = [(crop, boxes) for boxes, _ in segmentations[1:]]
         wide = crop_plate(image, box, WIDE_MARGIN_X, WIDE_MARGIN_Y)
@@ -289,7 +295,7 @@ class Reader:
             return None
         return crop, boxes, candidates, None
 
-    def _match(self, candidates, boxes) -> tuple[object | None, slice]:
+    def _match(self, candidates, boxes) -> tuple[FormatMatch | None, slice]:
         """The best format reading, and which characters it uses: all of them, or, when no rule
         fits them all, all but the first or the last (a plate's border, a screw or a sticker read
         as a character at either end)."""
@@ -309,8 +315,8 @@ class Reader:
 
     def _classify(self, segmentations: list[tuple[PlateCrop, list[Box]]], read: dict) -> list[list[Classes]]:
         """The CNN's candidates for every box of every (crop, boxes) segmentation, in one batch.
-        `read` holds the boxes read before (key: crop, polarity, box): a box several
-        segmentations of a crop share is read once."""
+        `read` holds the boxes read before in this plate's recognition (key: the crop's id, the
+        polarity, the box; the crops outlive it): a box several segmentations share is read once."""
         from .segmentation.contours import char_crops, is_dark_on_light
 
         plans, crops = [], {}

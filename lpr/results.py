@@ -23,7 +23,8 @@ class CharRead:
 
 @dataclass(frozen=True, slots=True)
 class Timings:
-    """Milliseconds spent on one image's stages (``detect`` is shared by all its plates)."""
+    """Milliseconds spent on one image's stages (``detect`` is shared by all its plates;
+    ``recognize`` includes segmenting the wider crop when the reader reads alternatives)."""
 
     detect_ms: float = 0.0
     segment_ms: float = 0.0

@@ -153,3 +153,5 @@ def test_a_darknet_list_with_yolo_labels_scores_boxes_only(tmp_path):
         read_labels(listing)
     with pytest.raises(FileNotFoundError):
         read_labels(tmp_path / "nothing")
+    with pytest.raises(ValueError, match="darknet image list"):
+        read_labels(images / "frame.jpg")

@@ -23,15 +23,28 @@ class DetectorScore:
     median_ms: float
 
 
+def read_yolo_label(image_path: str) -> tuple[np.ndarray, np.ndarray]:
+    """Boxes (x1, y1, x2, y2 as shares of the image's width and height) and class ids of an
+    image's YOLO label file. FileNotFoundError without one; ValueError naming the file and line
+    for a line that is not ``CLASS cx cy w h``."""
+    label = Path(darknet_label_path(str(image_path)))
+    rows, classes = [], []
+    for number, line in enumerate(label.read_text().splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            cls, cx, cy, w, h = (float(v) for v in line.split())
+        except ValueError:
+            raise ValueError(f"{label}:{number}: expected CLASS cx cy w h, got {line!r}") from None
+        rows.append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+        classes.append(int(cls))
+    return np.array(rows, dtype=np.float64).reshape(-1, 4), np.array(classes, dtype=np.int64)
+
+
 def read_yolo_boxes(image_path: str, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
     """Boxes (x1, y1, x2, y2 pixels) and class ids of an image's YOLO label file."""
-    rows, classes = [], []
-    for line in Path(darknet_label_path(image_path)).read_text().splitlines():
-        if line.strip():
-            cls, cx, cy, w, h = (float(v) for v in line.split())
-            rows.append(((cx - w / 2) * width, (cy - h / 2) * height, (cx + w / 2) * width, (cy + h / 2) * height))
-            classes.append(int(cls))
-    return np.array(rows, dtype=np.float64).reshape(-1, 4), np.array(classes, dtype=np.int64)
+    boxes, classes = read_yolo_label(image_path)
+    return boxes * np.array([width, height, width, height], dtype=np.float64), classes
 
 
 def _iou(box: tuple[float, ...], truths: np.ndarray) -> np.ndarray:
