@@ -1,4 +1,4 @@
-"""argparse value types shared by every `lpr` command: bounded numbers and country lists."""
+"""argparse value types shared by every `lpr` command: bounded numbers, width ranges, country lists."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +25,17 @@ def bounded(kind: type, low: float | None = None, high: float | None = None, *,
                                              f"{span}, got {value}")
         return value
     return parse
+
+
+def width_range(text: str) -> tuple[float, float]:
+    """``MIN,MAX`` pixel widths, 8 <= MIN <= MAX."""
+    try:
+        low, high = (float(v) for v in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected MIN,MAX in px, got {text!r}") from None
+    if not 8.0 <= low <= high:
+        raise argparse.ArgumentTypeError(f"need 8 <= MIN <= MAX, got {text!r}")
+    return low, high
 
 
 share = bounded(float, 0.0, 1.0)                        # a probability or share, [0, 1]

@@ -18,9 +18,10 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from lpr.cli_types import bounded, country_list, share, width_range
 from lpr.data.split import VALID
 from lpr.synth.compose import compose_scene
-from lpr.synth.formats import DEFAULT_COUNTRIES, formats_for
+from lpr.synth.formats import COUNTRIES, DEFAULT_COUNTRIES, formats_for
 from lpr.synth.sources import build_pools, load_scene
 
 
@@ -28,15 +29,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path)
     parser.add_argument("--frames", type=Path, default=Path("../shared/data/ro-plates"))
-    parser.add_argument("--count", type=int, default=150)
-    parser.add_argument("--seed", type=int, default=1001)
-    parser.add_argument("--countries", default=",".join(DEFAULT_COUNTRIES))
-    parser.add_argument("--replace-real", type=float, default=0.5, help="share of real plates overdrawn")
-    parser.add_argument("--widths", default="60,250", help="pasted plate widths, px of a 1280 px frame")
+    parser.add_argument("--count", type=bounded(int, 1), default=150)
+    parser.add_argument("--seed", type=bounded(int, 0), default=1001)
+    parser.add_argument("--countries", type=country_list(lambda: COUNTRIES), default=DEFAULT_COUNTRIES,
+                        metavar="LIST")
+    parser.add_argument("--replace-real", type=share, default=0.5, help="share of real plates overdrawn")
+    parser.add_argument("--widths", type=width_range, default=(60.0, 250.0), metavar="MIN,MAX",
+                        help="pasted plate widths, px of a 1280 px frame")
     args = parser.parse_args()
 
-    formats = formats_for(args.countries.split(","))
-    low, high = (float(v) for v in args.widths.split(","))
+    formats = formats_for(args.countries)
+    low, high = args.widths
     frames = build_pools(frames=args.frames).frames[VALID]
     if not frames:
         raise SystemExit(f"no held-out frames under {args.frames}")

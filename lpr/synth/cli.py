@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from lpr.cli_types import bounded, country_list, fraction, share
+from lpr.cli_types import bounded, country_list, fraction, share, width_range
 
 EXIT_OK, EXIT_USAGE = 0, 2
 
@@ -22,16 +22,6 @@ def _synth_countries() -> tuple[str, ...]:
 
 
 _countries = country_list(_synth_countries)
-
-
-def _width_range(text: str) -> tuple[float, float]:
-    try:
-        low, high = (float(v) for v in text.split(","))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected MIN,MAX in px, got {text!r}") from None
-    if not 8.0 <= low <= high:
-        raise argparse.ArgumentTypeError(f"need 8 <= MIN <= MAX, got {text!r}")
-    return low, high
 
 
 def add_synth_command(sub: argparse._SubParsersAction) -> None:
@@ -75,10 +65,10 @@ def add_synth_command(sub: argparse._SubParsersAction) -> None:
                          help="seed of the source images' split (default 0, as `lpr data plates`)")
     options.add_argument("--scene-width", type=bounded(int, 64), default=960, metavar="PX",
                          help="plates: scenes are resized to this width (enlarged at most 2x; default 960)")
-    options.add_argument("--plate-widths", type=_width_range, default=None, metavar="MIN,MAX",
+    options.add_argument("--plate-widths", type=width_range, default=None, metavar="MIN,MAX",
                          help="plates: pasted plate widths in px of a 1280 px wide frame, log-uniform "
                               "(default 40,250 as in dashcam frames; e.g. 120,700 for close-ups of cars)")
-    options.add_argument("--crop-widths", type=_width_range, default=None, metavar="MIN,MAX",
+    options.add_argument("--crop-widths", type=width_range, default=None, metavar="MIN,MAX",
                          help="chars: plate widths in px of the crops, log-uniform (default 60,320; e.g. "
                               "40,120 for the small, soft plates of traffic cameras)")
     options.add_argument("--real-crop-fraction", type=share, default=0.25, metavar="F",
