@@ -56,25 +56,8 @@ def test_bad_options_are_refused():
 
 
 def _synthetic_scene(seed: int):
-    """A Belgian plate, level and sharp, pasted on a plain background, with its text and box."""
-    from lpr.synth.formats import formats_for
-    from lpr.synth.render import random_plate
-
-    rng = np.random.default_rng(seed)
-    plate = random_plate(formats_for(["be"]), rng, width_px=300)
-    image = np.full((480, 720, 3), 90, np.uint8)
-    crop = cv2.cvtColor(plate.image, cv2.COLOR_RGB2BGR)
-    h, w = crop.shape[:2]
-    y, x = 200, 150
-    alpha = plate.alpha[:, :, None].astype(np.float32) / 255.0
-    region = image[y:y + h, x:x + w].astype(np.float32)
-    image[y:y + h, x:x + w] = (crop * alpha + region * (1.0 - alpha)).astype(np.uint8)
-    return image, plate.text.chars, (x, y, x + w, y + h)
-
-
-def _synthetic_scene_with_chars(seed):
-    """A generated Belgian plate on a grey image: the image, its text, the characters' boxes
-    (image pixels)."""
+    """A Belgian plate, level and sharp, pasted on a plain background: the image, its text, the
+    plate's box and its characters' boxes (image pixels)."""
     from lpr.synth.formats import formats_for
     from lpr.synth.render import random_plate
 
@@ -88,13 +71,13 @@ def _synthetic_scene_with_chars(seed):
     region = image[y:y + h, x:x + w].astype(np.float32)
     image[y:y + h, x:x + w] = (crop * alpha + region * (1.0 - alpha)).astype(np.uint8)
     chars = [(b.x1 + x, b.y1 + y, b.x2 + x, b.y2 + y) for b in plate.chars]
-    return image, plate.text.chars, chars
+    return image, plate.text.chars, (x, y, x + w, y + h), chars
 
 
 def test_reads_generated_belgian_plates(reader):
     found = exact = 0
     for seed in range(12):
-        image, truth, box = _synthetic_scene(seed)
+        image, truth, box, _ = _synthetic_scene(seed)
         plates = reader.read(image)
         compact = truth
         for p in plates:
@@ -343,7 +326,7 @@ def test_a_box_that_cuts_off_the_last_character_is_read_from_a_wider_crop(monkey
     with lpr.Reader(engine="darknet", countries=["be"]) as reader:
         whole = narrow = 0
         for seed in range(6):
-            image, truth, chars = _synthetic_scene_with_chars(seed)
+            image, truth, _, chars = _synthetic_scene(seed)
             x1 = min(c[0] for c in chars) - 20
             y1, y2 = min(c[1] for c in chars) - 12, max(c[3] for c in chars) + 12
             middle = (chars[-1][0] + chars[-1][2]) / 2      # the crop (box + margin) ends here
