@@ -214,6 +214,28 @@ def test_cli_json_lines_and_exit_status(tmp_path, example_images):
     assert only_bad.returncode == 1
 
 
+def test_cli_eval_on_a_darknet_list_scores_boxes(tmp_path, capsys):
+    """lpr eval on a darknet image list with YOLO labels: the generated plate's box is found at
+    IoU 0.5; a label far from any plate is missed; no text accuracy is claimed."""
+    from lpr.cli import main
+
+    image, _, (x1, y1, x2, y2), _ = _synthetic_scene(3)
+    h, w = image.shape[:2]
+    (tmp_path / "images").mkdir()
+    (tmp_path / "labels").mkdir()
+    cv2.imwrite(str(tmp_path / "images" / "scene.png"), image)
+    (tmp_path / "labels" / "scene.txt").write_text(
+        f"0 {(x1 + x2) / 2 / w} {(y1 + y2) / 2 / h} {(x2 - x1) / w} {(y2 - y1) / h}\n0 0.05 0.05 0.04 0.02\n")
+    (tmp_path / "valid.txt").write_text("images/scene.png\n")
+    assert main(["eval", str(tmp_path / "valid.txt"), "--iou", "0.5", "--json", "--quiet",
+                 "--engine", "darknet"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["plates"] == 2 and report["detection_recall"] == 0.5 and report["iou"] == 0.5
+    assert report["plates_read"] >= 1 and report["precision"] == 1.0 / report["plates_read"]
+    assert "folded_accuracy" not in report
+    assert main(["eval", str(tmp_path / "valid.txt"), "--iou", "0"]) == 2
+
+
 def test_the_cnn_recognizes_what_either_segmenter_finds(example_images, monkeypatch):
     """recognizer='cnn' classifies every character box (the detector's classes are not used)."""
     from lpr.recognition.char_classifier import CharClassifier
