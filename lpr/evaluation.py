@@ -131,14 +131,21 @@ class EvalReport:
         return "\n".join(lines + list(self.notes))
 
 
-def read_labels(source: Path) -> list[LabelledImage]:
+def read_labels(source: Path, extra: Path | None = None) -> list[LabelledImage]:
     """The labelled images of `source`: a folder (every image with an IMAGE.txt label, sorted by
     name) or a darknet image list (.txt; every listed image, in list order, with its YOLO label
-    file, boxes only). FileNotFoundError for a missing source, listed image or YOLO label;
-    ValueError for a label line that does not parse (naming the file and line)."""
+    file, boxes only). `extra`: more boxes for a list's images, lines ``IMAGE x1 y1 x2 y2``
+    (the image's file name, pixels; ``#`` comments), e.g. plates the annotators missed.
+    FileNotFoundError for a missing source, listed image or YOLO label; ValueError for a label
+    line that does not parse (naming the file and line) or extra boxes for a folder's set or
+    for an image the list does not hold."""
     source = Path(source)
     if source.is_file():
-        return _read_yolo_list(source)
+        items = _read_yolo_list(source)
+        return _with_extra_boxes(items, Path(extra)) if extra is not None else items
+    if extra is not None:
+        raise ValueError(f"{extra}: extra boxes go with a darknet image list (labels without text), "
+                         f"not with the folder {source}")
     if not source.is_dir():
         raise FileNotFoundError(f"{source} is neither a folder nor an image list")
     out = []
@@ -180,6 +187,26 @@ def _read_yolo_list(listing: Path) -> list[LabelledImage]:
     return out
 
 
+def _with_extra_boxes(items: list[LabelledImage], extra: Path) -> list[LabelledImage]:
+    by_name = {item.path.name: k for k, item in enumerate(items)}
+    added: dict[int, list[TruthPlate]] = {}
+    for number, line in enumerate(extra.read_text().splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.split()
+        try:
+            name = parts[0]
+            x1, y1, x2, y2 = (float(v) for v in parts[1:5])
+        except (ValueError, IndexError):
+            raise ValueError(f"{extra}:{number}: expected IMAGE x1 y1 x2 y2, got {line!r}") from None
+        if len(parts) != 5 or not (x1 < x2 and y1 < y2):
+            raise ValueError(f"{extra}:{number}: expected IMAGE x1 y1 x2 y2 with x1 < x2, y1 < y2, got {line!r}")
+        if name not in by_name:
+            raise ValueError(f"{extra}:{number}: no image {name} in the set")
+        added.setdefault(by_name[name], []).append(TruthPlate((x1, y1, x2, y2), None))
+    return [LabelledImage(item.path, item.plates + tuple(added.get(k, ()))) for k, item in enumerate(items)]
+
+
 def score_image(item: LabelledImage, plates: list[PlateRead], size: tuple[int, int] = (1, 1),
                 iou: float = DETECTION_IOU) -> tuple[list[PlateOutcome], int]:
     """Outcomes for the image's labelled plates, and how many read plates matched none;
@@ -199,11 +226,13 @@ def score_image(item: LabelledImage, plates: list[PlateRead], size: tuple[int, i
     return outcomes, len(plates) - len(used)
 
 
-def evaluate(reader, source: Path, *, progress: bool = True, iou: float = DETECTION_IOU) -> EvalReport:
-    """Run ``reader`` (an lpr.Reader) over the labelled images of ``source`` (see read_labels)."""
+def evaluate(reader, source: Path, *, progress: bool = True, iou: float = DETECTION_IOU,
+             extra: Path | None = None) -> EvalReport:
+    """Run ``reader`` (an lpr.Reader) over the labelled images of ``source`` (and the `extra`
+    boxes; see read_labels)."""
     if not 0.0 < iou <= 1.0:
         raise ValueError(f"iou must be in (0, 1], got {iou}")
-    items = read_labels(source)
+    items = read_labels(source, extra)
     if not items:
         raise ValueError(f"{source}: no labelled images")
     outcomes, latencies, failed, extra, read = [], [], 0, 0, 0

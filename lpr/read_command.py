@@ -144,7 +144,7 @@ def run_eval(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
 
     with reader_from_args(args) as reader:
-        report = evaluate(reader, args.set_dir, progress=not args.quiet, iou=args.iou)
+        report = evaluate(reader, args.set_dir, progress=not args.quiet, iou=args.iou, extra=args.extra_labels)
     if args.json:
         print(json.dumps({"set": str(args.set_dir), **report.to_dict()}))
     else:
@@ -184,6 +184,9 @@ def add_read_commands(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("set_dir", type=Path, metavar="SET")
     ev.add_argument("--iou", type=bounded(float, 0.0, 1.0, low_open=True), default=0.3, metavar="T",
                     help="overlap with a label that counts as found (default 0.3)")
+    ev.add_argument("--extra-labels", type=Path, default=None, metavar="FILE",
+                    help="more boxes for a darknet list's images: lines IMAGE x1 y1 x2 y2 (file name, pixels), "
+                         "e.g. training/ro-plates-valid-unlabelled-plates.txt")
     ev.add_argument("--json", action="store_true", help="one JSON object with the scores")
     ev.add_argument("--errors", action="store_true", help="also list every plate not read right (folded)")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")

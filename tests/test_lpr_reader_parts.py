@@ -145,6 +145,21 @@ def test_a_darknet_list_with_yolo_labels_scores_boxes_only(tmp_path):
     assert outcomes[0].detected
     outcomes, _ = score_image(item, [plate((100, 45, 140, 55))], (200, 100), iou=0.5)  # IoU 1/3
     assert not outcomes[0].detected
+    extra = tmp_path / "extra.txt"
+    extra.write_text("# plates the annotators missed\nframe.jpg\t10\t20\t50\t30\n\n")
+    (item,) = read_labels(listing, extra)
+    assert [p.box for p in item.plates][1:] == [(10.0, 20.0, 50.0, 30.0)] and item.plates[1].text is None
+    outcomes, extra_reads = score_image(item, [plate((10, 20, 50, 31))], (200, 100), iou=0.5)
+    assert [o.detected for o in outcomes] == [False, True] and extra_reads == 0
+    for bad, message in (("other.jpg 1 2 3 4\n", "no image other.jpg"), ("frame.jpg 1 2 3\n", "extra.txt:1"),
+                         ("frame.jpg 5 2 3 4\n", "x1 < x2")):
+        extra.write_text(bad)
+        with pytest.raises(ValueError, match=message):
+            read_labels(listing, extra)
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    with pytest.raises(ValueError, match="darknet image list"):
+        read_labels(folder, extra)
     (labels / "frame.txt").write_text("0 0.5 0.5\n")
     with pytest.raises(ValueError, match="frame.txt:1"):
         read_labels(listing)
