@@ -243,6 +243,32 @@ def test_candidates_start_with_the_chosen_reading_and_are_distinct():
     assert segment_candidates(np.zeros((50, 200, 3), np.uint8)) == []
 
 
+def test_an_eager_alternative_cuts_touching_narrow_glyphs():
+    """Narrow glyphs set tight and blurred touch ("15", "11"): the first segmentation keeps such
+    narrow pairs whole (a wide M or W must not be cut), an eager alternative cuts them."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from lpr.synth.fonts import font_path
+
+    font = ImageFont.truetype(str(font_path("narrow-bold")), 80)
+    canvas = Image.new("L", (560, 130), 235)
+    draw = ImageDraw.Draw(canvas)
+    x = 25.0
+    for ch in "ABC 1511":
+        if ch == " ":
+            x += 30
+            continue
+        draw.text((x, 15), ch, font=font, fill=20)
+        x += font.getlength(ch) - 8          # 8 px tighter than the font sets them: neighbours touch
+    image = cv2.GaussianBlur(np.asarray(canvas)[:, :int(x) + 25], (0, 0), 1.2)
+    found = segment_candidates(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR))
+    assert len(found[0]) < 7
+    whole = [f for f in found if len(f) == 7]
+    assert whole, [len(f) for f in found]
+    lefts = [c.box[0] for c in whole[0]]
+    assert lefts == sorted(lefts) and all(a.box[2] <= b.box[0] + 1 for a, b in zip(whole[0], whole[0][1:]))
+
+
 def test_polarity_of_boxes():
     crop = plate_crop((FORMATS_BY_KEY["uk"],), np.random.default_rng(9), photometric=NONE)
     boxes = [CharBox((b.x1, b.y1, b.x2, b.y2)) for b in crop.chars]

@@ -1,7 +1,7 @@
 """Characters of a plate crop by thresholding and connected components (no model).
 
     segment_characters(plate_bgr) -> [CharBox]   boxes in crop pixels, top row first, left to right
-    segment_candidates(plate_bgr) -> [[CharBox]] that reading first, then the other ink masks' readings
+    segment_candidates(plate_bgr) -> [[CharBox]] that reading first, then other ink masks' and eager ones
     char_crops(plate_bgr, boxes) -> N x 100 x 75 float32 in [0, 1], dark character on light
 
 The crop (BGR or grey uint8: a detector's box with some margin, dark-on-light or light-on-dark,
@@ -75,6 +75,9 @@ FORCE_SPLIT = 1.25          # ... always cut when wider than this share of the r
 SPLIT_MAX_FILL = 0.85       # ... and never a nearly solid bar (a strip of the plate's edge or of shadow)
 MIN_PIECE = 0.2             # share of the row's height: no cut leaves a piece narrower than this
 SPLIT_MAX_INK = 0.34        # the cut column holds at most this share of the character height in ink
+SPLITTING = (SPLIT_WIDTH, SPLIT_MIN_ASPECT, SPLIT_MAX_INK)
+EAGER_SPLITTING = (1.3, 0.45, 0.5)  # the eager alternatives': narrow fonts' touching pairs ("15", "11") are
+                                    # cut too, and a wide glyph (M, W) sometimes with them
 FINAL_HEIGHT = (0.62, 1.25) # a character's height relative to its row's: dashes, dots, bands, borders fail
 FINAL_ASPECT = (0.07, 1.3)  # width / height of one character: 'I' is thin, 'W' of a wide font about 1.1
 MAX_CHARS = 12              # more "characters" than this is texture, not a registration
@@ -146,9 +149,10 @@ def segment_characters(plate_bgr: np.ndarray) -> list[CharBox]:
 def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list[list[CharBox]]:
     """The segmentations of a plate crop worth reading: the most plausible one first (what
     segment_characters returns), then, with `alternatives`, the other ink masks' readings
-    (each polarity at each ink level), distinct and non-empty. The geometry alone cannot
-    always tell them apart (an H of a narrow font cut as 'II', two glyphs blurred into one at
-    the lenient level); a recognizer and the format rules can: see lpr.reader."""
+    (each polarity at each ink level) and eager ones of the first's polarity (touching glyphs
+    cut more readily: EAGER_SPLITTING), distinct and non-empty. The geometry alone cannot
+    always tell them apart (an H of a narrow font cut as 'II', two narrow glyphs blurred into
+    one); a recognizer and the format rules can: see lpr.reader."""
     gray = _gray(plate_bgr)
     if gray is None:
         return []
@@ -165,7 +169,11 @@ def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list
 
     out = [boxes(chosen.rows)] if chosen.rows else []
     if alternatives:
-        for reading in readings:
+        dark = chosen is best[True]
+        lo, hi, enough = _local_range(norm)
+        value = norm.astype(np.int16)
+        eager = [_read(_ink(value, lo, hi, enough, dark, level), EAGER_SPLITTING) for level in INK_LEVELS]
+        for reading in readings + eager:
             if reading is chosen or not reading.rows:
                 continue
             other = boxes(_same_colour(reading, colour) if colour is not None else reading.rows)
@@ -408,8 +416,10 @@ def _unit(image: np.ndarray) -> float:
     return math.sqrt(image.shape[0] * image.shape[1])
 
 
-def _read(ink: np.ndarray) -> _Reading:
-    """The characters of one polarity's ink mask (work pixels), and how plausible they are."""
+def _read(ink: np.ndarray, splitting: tuple[float, float, float] = SPLITTING) -> _Reading:
+    """The characters of one polarity's ink mask (work pixels), and how plausible they are.
+    `splitting`: (SPLIT_WIDTH, SPLIT_MIN_ASPECT, SPLIT_MAX_INK), when a component is cut as
+    touching glyphs."""
     import cv2
 
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
@@ -430,7 +440,7 @@ def _read(ink: np.ndarray) -> _Reading:
     core = [b for b in core if abs(b.h - height) <= HEIGHT_TOLERANCE * height]
     rows = []
     for group in _row_groups(core, height):
-        row = _build_row(group, blobs, labels)
+        row = _build_row(group, blobs, labels, splitting)
         if row:
             rows.append(row)
     rows.sort(key=lambda r: median([b.cy for b in r]))
@@ -498,7 +508,8 @@ def _row_line(group: list[_Blob]) -> tuple[float, float]:
     return intercept, slope
 
 
-def _build_row(group: list[_Blob], blobs: list[_Blob], labels: np.ndarray) -> list[_Blob]:
+def _build_row(group: list[_Blob], blobs: list[_Blob], labels: np.ndarray,
+               splitting: tuple[float, float, float] = SPLITTING) -> list[_Blob]:
     """The characters of one row: its core components, the pieces near its centre line merged,
     touching characters cut, what is not character-like dropped."""
     hr = float(median([b.h for b in group]))
@@ -511,8 +522,8 @@ def _build_row(group: list[_Blob], blobs: list[_Blob], labels: np.ndarray) -> li
     split: list[_Blob] = []
     for b in members:
         if FINAL_HEIGHT[0] * hr <= b.h and b.fill <= SPLIT_MAX_FILL and (
-                b.w > FORCE_SPLIT * hr or (b.w > SPLIT_WIDTH * median_w and b.w > SPLIT_MIN_ASPECT * b.h)):
-            split.extend(_split(b, median_w, hr, labels))
+                b.w > FORCE_SPLIT * hr or (b.w > splitting[0] * median_w and b.w > splitting[1] * b.h)):
+            split.extend(_split(b, median_w, hr, labels, splitting))
         else:
             split.append(b)
     row = [b for b in split
@@ -585,15 +596,15 @@ def _merge_pieces(members: list[_Blob], hr: float) -> list[_Blob]:
     return items
 
 
-def _split(b: _Blob, median_w: float, hr: float, labels: np.ndarray) -> list[_Blob]:
+def _split(b: _Blob, median_w: float, hr: float, labels: np.ndarray, splitting: tuple[float, float, float]) -> list[_Blob]:
     """Cut a component holding touching characters into characters."""
     region = labels[b.y1:b.y2, b.x1:b.x2]
     mask = np.isin(region, b.ids) if len(b.ids) > 1 else (region == b.ids[0])
-    return _split_mask(mask, b.x1, b.y1, b.ids, median_w, hr, 0)
+    return _split_mask(mask, b.x1, b.y1, b.ids, median_w, hr, 0, splitting)
 
 
 def _split_mask(mask: np.ndarray, x0: int, y0: int, ids: tuple[int, ...], median_w: float, hr: float,
-                depth: int) -> list[_Blob]:
+                depth: int, splitting: tuple[float, float, float]) -> list[_Blob]:
     """Recursively cut `mask` (the ink of one blob, its box at x0, y0) at the column with the
     least ink while it is wider than one character: always when no character is that wide,
     otherwise only where the column is nearly empty."""
@@ -606,7 +617,7 @@ def _split_mask(mask: np.ndarray, x0: int, y0: int, ids: tuple[int, ...], median
     h, w = mask.shape
     blob = _Blob(x0, y0, x0 + w, y0 + h, int(mask.sum()), ids)
     forced = w > FORCE_SPLIT * hr
-    if depth >= MAX_CHARS or not (forced or (w > SPLIT_WIDTH * median_w and w > SPLIT_MIN_ASPECT * h)):
+    if depth >= MAX_CHARS or not (forced or (w > splitting[0] * median_w and w > splitting[1] * h)):
         return [blob]
     edge = max(1, int(round(MIN_PIECE * hr)))
     if w - 2 * edge < 1:
@@ -616,8 +627,8 @@ def _split_mask(mask: np.ndarray, x0: int, y0: int, ids: tuple[int, ...], median
     # among equally thin columns prefer the middle (a cut near an end leaves a sliver)
     centre = np.abs(np.arange(edge, w - edge) - (w - 1) / 2) / w
     cut = edge + int(np.argmin(candidates + 0.5 * centre))
-    if not forced and profile[cut] > SPLIT_MAX_INK * hr:
+    if not forced and profile[cut] > splitting[2] * hr:
         return [blob]
     left, right = mask[:, :cut], mask[:, cut + 1:]
-    return (_split_mask(left, x0, y0, ids, median_w, hr, depth + 1)
-            + _split_mask(right, x0 + cut + 1, y0, ids, median_w, hr, depth + 1))
+    return (_split_mask(left, x0, y0, ids, median_w, hr, depth + 1, splitting)
+            + _split_mask(right, x0 + cut + 1, y0, ids, median_w, hr, depth + 1, splitting))
