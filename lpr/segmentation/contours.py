@@ -160,7 +160,9 @@ def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list
     if norm is None:
         return []
     colour = _colour_image(plate_bgr, norm.shape)
-    readings, best = _readings(norm)
+    lo, hi, enough = _local_range(norm)
+    value = norm.astype(np.int16)
+    readings, best = _readings(value, lo, hi, enough)
     chosen = _choose(best, colour)
     sx, sy = norm.shape[1] / gray.shape[1], norm.shape[0] / gray.shape[0]
 
@@ -170,8 +172,6 @@ def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list
     out = [boxes(chosen.rows)] if chosen.rows else []
     if alternatives:
         dark = chosen is best[True]
-        lo, hi, enough = _local_range(norm)
-        value = norm.astype(np.int16)
         eager = [_read(_ink(value, lo, hi, enough, dark, level), EAGER_SPLITTING) for level in INK_LEVELS]
         for reading in readings + eager:
             if reading is chosen or not reading.rows:
@@ -279,11 +279,10 @@ def _colour_image(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray | Non
     return small
 
 
-def _readings(norm: np.ndarray) -> tuple[list["_Reading"], dict[bool, "_Reading"]]:
-    """Every ink mask's reading (dark text at each level, then light text), and the most
-    plausible one per polarity (key: dark)."""
-    lo, hi, enough = _local_range(norm)
-    value = norm.astype(np.int16)
+def _readings(value: np.ndarray, lo: np.ndarray, hi: np.ndarray, enough: np.ndarray
+              ) -> tuple[list["_Reading"], dict[bool, "_Reading"]]:
+    """Every ink mask's reading (dark text at each level, then light text) of the work image
+    `value` (int16) and its _local_range, and the most plausible one per polarity (key: dark)."""
     readings, best = [], {}
     for dark in (True, False):
         for level in INK_LEVELS:
