@@ -233,6 +233,10 @@ def test_cli_eval_on_a_darknet_list_scores_boxes(tmp_path, capsys):
     assert report["plates"] == 2 and report["detection_recall"] == 0.5 and report["iou"] == 0.5
     assert report["plates_read"] >= 1 and report["precision"] == 1.0 / report["plates_read"]
     assert "folded_accuracy" not in report
+    (tmp_path / "extra.txt").write_text("# one more box, where nothing is\nscene.png 600 20 700 40\n")
+    assert main(["eval", str(tmp_path / "valid.txt"), "--iou", "0.5", "--json", "--quiet", "--engine", "darknet",
+                 "--extra-labels", str(tmp_path / "extra.txt")]) == 0
+    assert json.loads(capsys.readouterr().out)["plates"] == 3
     assert main(["eval", str(tmp_path / "valid.txt"), "--iou", "0"]) == 2
 
 
