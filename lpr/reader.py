@@ -177,10 +177,10 @@ class Reader:
         plates = [_with_total(p, total) for p in plates]
         return sorted(plates, key=lambda p: -p.confidence)
 
-    def _segment(self, crop: PlateCrop) -> list[tuple[list[Box], list[Classes] | None]]:
+    def _segment(self, crop: PlateCrop, alternatives: bool) -> list[tuple[list[Box], list[Classes] | None]]:
         """The crop's segmentations, the segmenter's choice first: character boxes (crop pixels,
         reading order) and, for the YOLO segmenter, their classes. The contour segmenter offers
-        its other ink masks' readings too when ``alternatives`` is on."""
+        its other segmentations too with `alternatives`."""
         if self._char_detector is not None:
             found: list[CharCandidates] = self._char_detector.find(crop.image)
             order, _ = reading_order([c.box for c in found])
@@ -188,21 +188,22 @@ class Reader:
         from .segmentation.contours import segment_candidates
 
         out = []
-        for boxes in segment_candidates(crop.image, alternatives=self.options.alternatives):
+        for boxes in segment_candidates(crop.image, alternatives=alternatives):
             order, _ = reading_order([c.box for c in boxes])
             out.append(([boxes[i].box for i in order], None))
         return out
 
-    def _segment_straight(self, crop: PlateCrop) -> tuple[PlateCrop, list[tuple[list[Box], list[Classes] | None]]]:
+    def _segment_straight(self, crop: PlateCrop, alternatives: bool
+                          ) -> tuple[PlateCrop, list[tuple[list[Box], list[Classes] | None]]]:
         """The crop, or the crop turned level when its text is tilted and reads at least as many
         characters that way, and its segmentations."""
-        found = self._segment(crop)
+        found = self._segment(crop, alternatives)
         if not self.options.straighten or not found or len(found[0][0]) < 3:
             return crop, found
         boxes = found[0][0]
         turned = straighten(crop, skew_angle(boxes, reading_order(boxes)[1]))
         if turned is not None:
-            found2 = self._segment(turned)
+            found2 = self._segment(turned, alternatives)
             if found2 and len(found2[0][0]) >= len(boxes):
                 return turned, found2
         return crop, found
@@ -212,7 +213,7 @@ class Reader:
         if crop is None:
             return None
         t = time.perf_counter()
-        crop, segmentations = self._segment_straight(crop)
+        crop, segmentations = self._segment_straight(crop, self.options.alternatives)
         segment_ms = _ms(t)
         t = time.perf_counter()
         chosen = self._recognize(image, det.box, crop, segmentations)
@@ -257,8 +258,8 @@ class Reader:
         others = [(crop, boxes) for boxes, _ in segmentations[1:]]
         wide = crop_plate(image, box, WIDE_MARGIN_X, WIDE_MARGIN_Y)
         if wide is not None:
-            wide, found = self._segment_straight(wide)
-            others += [(wide, boxes) for boxes, _ in found[:1]]    # its other segmentations: rarely worth it
+            wide, found = self._segment_straight(wide, alternatives=False)   # its others: rarely worth it
+            others += [(wide, boxes) for boxes, _ in found]
         # only readings of a length some rule has (or one more: _match may drop an end) can win
         others = [(c, boxes) for c, boxes in others if self._fits_a_rule(len(boxes))]
         readings += [(c, b, r) for (c, b), r in zip(others, self._classify(others, read))]
