@@ -238,3 +238,21 @@ def test_cli_synth(sources, tmp_path, capsys):
     assert not (tmp_path / "images").exists() and not (tmp_path / "abc_set").exists()
     assert main(["data", "synth", "plates", str(tmp_path / "y"), "--count", "2", "--backgrounds",
                  str(tmp_path / "missing")]) == 1
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--count", "0"], "--count: must be >= 1"),
+    (["--countries", "us,zz"], "unknown country zz"),
+    (["--widths", "50,20"], "need 8 <= MIN <= MAX"),
+    (["--replace-real", "1.5"], "--replace-real: must be in [0.0, 1.0]"),
+])
+def test_check_set_script_refuses_bad_arguments(tmp_path, args, message):
+    """scripts/make-synthetic-eval-set.py checks its arguments before touching any data."""
+    import subprocess
+    import sys
+
+    script = Path(__file__).resolve().parent.parent / "scripts" / "make-synthetic-eval-set.py"
+    run = subprocess.run([sys.executable, str(script), str(tmp_path / "out"), *args],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and message in run.stderr, run.stderr
+    assert not (tmp_path / "out").exists()

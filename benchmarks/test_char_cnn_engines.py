@@ -1,0 +1,39 @@
+"""The shipped character CNN: lpr's NumPy engine (what the reader uses) against OpenCV DNN on
+the same cfg and weights, for a plate's worth of crops and for the batch the reader's
+alternatives send. Each benchmark checks that the two agree, so a fast wrong answer cannot win."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lpr import model_files as mf
+from lpr.recognition.numpy_network import NumpyNetwork
+
+cv2 = pytest.importorskip("cv2")
+
+
+@pytest.fixture(scope="module")
+def engines():
+    files = mf.model_files(mf.CHAR_CNN)
+    return NumpyNetwork(files.cfg, files.weights), cv2.dnn.readNetFromDarknet(str(files.cfg), str(files.weights))
+
+
+def _crops(count: int) -> np.ndarray:
+    return np.random.default_rng(count).random((count, 1, 100, 75), dtype=np.float32)
+
+
+def _opencv(net, crops: np.ndarray) -> np.ndarray:
+    net.setInput(crops)
+    return net.forward().reshape(len(crops), -1)
+
+
+@pytest.mark.parametrize("count", [7, 20])
+@pytest.mark.parametrize("engine", ["numpy", "opencv"])
+def test_char_cnn(benchmark, engines, engine, count):
+    numpy_net, opencv_net = engines
+    crops = _crops(count)
+    run = (lambda: numpy_net.predict(crops)) if engine == "numpy" else (lambda: _opencv(opencv_net, crops))
+    benchmark.group = f"char-cnn, {count} crops 75x100"
+    benchmark.extra_info.update(engine=engine, build="lpr NumPy" if engine == "numpy" else f"OpenCV {cv2.__version__}")
+    benchmark.pedantic(run, rounds=30, warmup_rounds=2)
+    np.testing.assert_allclose(numpy_net.predict(crops), _opencv(opencv_net, crops), atol=1e-4)
