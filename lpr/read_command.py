@@ -31,6 +31,8 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--engine", choices=("auto", "darknet", "opencv"), default="auto",
                        help="what runs the YOLO models (same weights): auto = darknet on a GPU, else OpenCV DNN "
                             "when installed, else darknet (default auto)")
+    group.add_argument("--cnn-engine", choices=("numpy", "opencv"), default="numpy",
+                       help="what runs the character CNN (same weights): NumPy (default) or OpenCV DNN (faster)")
     group.add_argument("--segmenter", choices=("contours", "yolo"), default="contours",
                        help="character boxes from OpenCV contours (default) or the character detector (faster)")
     group.add_argument("--recognizer", choices=("cnn", "yolo"), default=None,
@@ -55,7 +57,7 @@ def reader_from_args(args: argparse.Namespace):
 
     return Reader(engine=args.engine, segmenter=args.segmenter, recognizer=args.recognizer, countries=args.countries,
                   plate_threshold=args.plate_threshold, char_threshold=args.char_threshold,
-                  alternatives=args.alternatives, models_dir=args.models_dir)
+                  alternatives=args.alternatives, cnn_engine=args.cnn_engine, models_dir=args.models_dir)
 
 
 def _expand(paths: list[Path], recursive: bool) -> Iterator[Path]:

@@ -109,6 +109,7 @@ def test_char_cnn_training_resumes_and_scores(tmp_path):
     assert [int(r.split(",")[0]) for r in rows[1:]] == [1, 2, 3, 4, 5]
     samples = cached_samples(work, [listing], name="train-samples")
     assert samples.images.shape == (12, 100, 75) and sorted(set(samples.labels.tolist())) == [1, 7]
+    assert samples.sheets.tolist() == [""] * 12           # not ocr-chars strips
     score = evaluate_cnn(cfg, work / "cnn.backup", samples)
     assert score.samples == 12 and 0.0 <= score.accuracy <= 1.0
 
@@ -126,3 +127,44 @@ def test_cnn_scores_count_o0_i1_as_right_only_when_folded():
     assert score.folded_accuracy == pytest.approx(4 / 5)         # B read as 8 stays an error
     assert score.per_class_errors == {"O": 1, "0": 1, "I": 1, "B": 1}
 
+
+
+def test_cnn_scores_per_sheet():
+    from lpr.model_files import CHARACTERS
+    from lpr.training.char_cnn import score_predictions
+
+    idx = CHARACTERS.index
+    labels = [idx("O"), idx("A"), idx("B"), idx("C"), idx("D")]
+    guess = [idx("0"), idx("A"), idx("8"), idx("C"), idx("D")]
+    sheets = ["uk", "uk", "be", "be", ""]
+    score = score_predictions(np.array(guess), np.array(labels), np.array(sheets))
+    assert score.per_sheet == {"be": (2, 0.5, 0.5), "uk": (2, 0.5, 1.0)}   # "" is no sheet
+    assert score_predictions(np.array(guess), np.array(labels)).per_sheet == {}
+
+
+def test_strip_names_give_their_sheet():
+    from lpr.data.char_regions import sheet_of_strip
+
+    assert sheet_of_strip("eu_leu.belgium.exp0_L0012_R003") == "eu_leu.belgium.exp0"
+    assert sheet_of_strip("synth_0000001") is None
+    assert sheet_of_strip("x_L12_R3") is None
+
+
+def test_typeface_augmentation_is_seeded_and_changes_the_glyphs():
+    import cv2
+
+    from lpr.training.char_cnn import augment
+
+    crops = np.full((8, 100, 75), 255, np.uint8)
+    for crop in crops:
+        cv2.putText(crop, "W", (8, 80), cv2.FONT_HERSHEY_SIMPLEX, 2.2, 0, 8)
+    plain = augment(crops, np.random.default_rng(3))
+    typeface = augment(crops, np.random.default_rng(3), typeface=True)
+    again = augment(crops, np.random.default_rng(3), typeface=True)
+    assert typeface.shape == plain.shape == (8, 1, 100, 75) and typeface.dtype == np.float32
+    assert np.array_equal(typeface, again)
+    assert 0.0 <= typeface.min() and typeface.max() <= 1.0
+    # the default keeps the augmentation the shipped rounds were trained with
+    assert np.array_equal(plain, augment(crops, np.random.default_rng(3), typeface=False))
+    ink = lambda x: (x < 0.5).mean(axis=(1, 2, 3))
+    assert np.abs(ink(typeface) - ink(plain)).max() > 0.01     # stroke weight or width changed somewhere

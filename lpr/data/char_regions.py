@@ -10,6 +10,7 @@ box out of bounds, ...) is not used: its image would show an unlabelled or misla
 """
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -38,6 +39,16 @@ class CharRegion:
 class RegionPlan:
     regions: tuple[CharRegion, ...]
     skipped: tuple[str, ...]       # names of runs left out because they hold excluded characters
+
+
+_STRIP_NAME = re.compile(r"^(?P<sheet>.+)_L\d{4}_R\d{3}$")
+
+
+def sheet_of_strip(stem: str) -> str | None:
+    """The sheet a character strip image came from, read from its file stem as plan_regions
+    names it (`<sheet>_L0003_R001` -> `<sheet>`); None for another name."""
+    found = _STRIP_NAME.match(stem)
+    return found["sheet"] if found else None
 
 
 def plan_regions(sheet: SheetChars, group_of: Mapping[str, str], blocked: Collection[str],

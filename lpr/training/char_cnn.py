@@ -22,6 +22,7 @@ from tqdm import tqdm
 
 import pydarknet
 
+from ..data.char_regions import sheet_of_strip
 from ..formats.rules import FOLD
 from ..model_files import CHARACTERS
 from .evaluate_detector import read_yolo_boxes
@@ -35,6 +36,7 @@ BACKUP_EVERY = 50
 class CharSamples:
     images: np.ndarray     # N x H x W uint8 (dark character on light)
     labels: np.ndarray     # N int64 class indices into CHARACTERS
+    sheets: np.ndarray     # N str: the ocr-chars sheet of a sample's strip ("" for other images)
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class CnnScore:
     accuracy: float
     per_class_errors: dict[str, int]
     folded_accuracy: float            # O read as 0 and I as 1 (and back) not counted as errors
+    per_sheet: dict[str, tuple[int, float, float]]   # sheet -> (samples, accuracy, folded accuracy)
 
 
 def _list_images(list_file: Path) -> list[str]:
@@ -59,7 +62,7 @@ def build_samples(list_files: list[Path], *, size: tuple[int, int] = (75, 100), 
     if limit is not None and len(paths) > limit:
         keep = np.random.default_rng(seed).choice(len(paths), size=limit, replace=False)
         paths = [paths[i] for i in sorted(keep)]
-    images, labels = [], []
+    images, labels, sheets = [], [], []
     for path in tqdm(paths, desc="character crops", unit="image", disable=not progress):
         image = cv2.imread(path)
         if image is None:
@@ -70,44 +73,69 @@ def build_samples(list_files: list[Path], *, size: tuple[int, int] = (75, 100), 
             crops = char_crops(image, [tuple(b) for b in boxes], size=size)
             images.append(np.clip(crops * 255.0 + 0.5, 0, 255).astype(np.uint8))
             labels.extend(classes.tolist())
+            sheets.extend([sheet_of_strip(Path(path).stem) or ""] * len(boxes))
     if not images:
         raise ValueError(f"no character boxes in {', '.join(map(str, list_files))}")
-    return CharSamples(np.concatenate(images), np.asarray(labels, dtype=np.int64))
+    return CharSamples(np.concatenate(images), np.asarray(labels, dtype=np.int64), np.asarray(sheets, dtype=str))
 
 
 def cached_samples(work_dir: Path, list_files: list[Path], *, name: str, limit: int | None = None,
                    seed: int = 0) -> CharSamples:
     """build_samples(), cached in ``work_dir/<name>-<digest of the inputs>.npz``."""
     key = json.dumps({"lists": [str(Path(f).resolve()) for f in list_files], "limit": limit, "seed": seed,
-                      "sizes": [Path(f).stat().st_size for f in list_files]})
+                      "sizes": [Path(f).stat().st_size for f in list_files], "format": 2})
     path = Path(work_dir) / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:12]}.npz"
     if path.is_file():
         with np.load(path) as data:
-            return CharSamples(data["images"], data["labels"])
+            return CharSamples(data["images"], data["labels"], data["sheets"])
     samples = build_samples(list_files, limit=limit, seed=seed)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".part.npz")
-    np.savez_compressed(tmp, images=samples.images, labels=samples.labels)
+    np.savez_compressed(tmp, images=samples.images, labels=samples.labels, sheets=samples.sheets)
     tmp.replace(path)
     return samples
 
 
-def augment(images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def augment(images: np.ndarray, rng: np.random.Generator, typeface: bool = False) -> np.ndarray:
     """float32 N x 1 x H x W in [0, 1]: each crop shifted (up to 6% of its size), scaled (0.85-1.15),
-    its contrast and brightness changed, Gaussian noise added."""
+    its contrast and brightness changed, Gaussian noise added. ``typeface``: also vary what
+    differs between typefaces and plate makers, each with probability one half: stroke weight
+    (a 3 or 5 px dilation or erosion of the ink), slant (shear up to 0.15), width (0.9-1.1 of
+    the glyph's) and blur (sigma up to 1.5 px)."""
     n, h, w = images.shape
     out = np.empty((n, 1, h, w), dtype=np.float32)
     for i in range(n):
+        image = images[i]
         scale = rng.uniform(0.85, 1.15)
+        sx, shear = scale, 0.0
+        if typeface:
+            image = _stroke_weight(image, rng)
+            if rng.random() < 0.5:
+                shear = rng.uniform(-0.15, 0.15)
+            if rng.random() < 0.5:
+                sx = scale * rng.uniform(0.9, 1.1)
         dx, dy = rng.uniform(-0.06, 0.06) * w, rng.uniform(-0.06, 0.06) * h
-        m = np.array([[scale, 0, (1 - scale) * w / 2 + dx], [0, scale, (1 - scale) * h / 2 + dy]])
-        warped = cv2.warpAffine(images[i], m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+        # x' = sx * (x - w/2) + shear * (y - h/2) + w/2 + dx; y' = scale * (y - h/2) + h/2 + dy
+        m = np.array([[sx, shear, (1 - sx) * w / 2 - shear * h / 2 + dx], [0, scale, (1 - scale) * h / 2 + dy]])
+        warped = cv2.warpAffine(image, m, (w, h), flags=cv2.INTER_LINEAR, borderValue=255)
+        if typeface and rng.random() < 0.5:
+            warped = cv2.GaussianBlur(warped, (0, 0), rng.uniform(0.5, 1.5))
         x = warped.astype(np.float32) / 255.0
         contrast, brightness = rng.uniform(0.6, 1.0), rng.uniform(-0.1, 0.1)
         x = (x - 0.5) * contrast + 0.5 + brightness
         x += rng.normal(0.0, rng.uniform(0.0, 0.06), size=x.shape).astype(np.float32)
         out[i, 0] = np.clip(x, 0.0, 1.0)
     return out
+
+
+def _stroke_weight(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """The dark-on-light crop with its ink made bolder or lighter (probability one half)."""
+    if rng.random() >= 0.5:
+        return image
+    size = int(rng.choice((3, 5)))
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
+    # the ink is dark: eroding the image thickens it, dilating thins it
+    return cv2.erode(image, kernel) if rng.random() < 0.5 else cv2.dilate(image, kernel)
 
 
 def evaluate_cnn(cfg: Path, weights: Path, samples: CharSamples) -> CnnScore:
@@ -119,11 +147,12 @@ def evaluate_cnn(cfg: Path, weights: Path, samples: CharSamples) -> CnnScore:
     for start in range(0, len(samples.images), 256):
         batch = samples.images[start:start + 256].astype(np.float32)[:, None] / 255.0
         predicted.append(net.predict(batch).argmax(axis=1))
-    return score_predictions(np.concatenate(predicted), samples.labels)
+    return score_predictions(np.concatenate(predicted), samples.labels, samples.sheets)
 
 
-def score_predictions(guess: np.ndarray, labels: np.ndarray) -> CnnScore:
-    """Accuracy (strict and O/0 I/1 folded) and errors per true class of predicted class indices."""
+def score_predictions(guess: np.ndarray, labels: np.ndarray, sheets: np.ndarray | None = None) -> CnnScore:
+    """Accuracy (strict and O/0 I/1 folded) and errors per true class of predicted class indices;
+    with ``sheets`` (one name per sample, "" for none), both accuracies per named sheet too."""
     guess, labels = np.asarray(guess), np.asarray(labels)
     wrong = guess != labels
     errors: dict[str, int] = {}
@@ -131,14 +160,22 @@ def score_predictions(guess: np.ndarray, labels: np.ndarray) -> CnnScore:
         errors[CHARACTERS[truth]] = errors.get(CHARACTERS[truth], 0) + 1
     fold = np.array([CHARACTERS.index(FOLD.get(c, c)) for c in CHARACTERS])
     folded_wrong = fold[guess] != fold[labels]
+    per_sheet = {}
+    if sheets is not None:
+        sheets = np.asarray(sheets)
+        for sheet in sorted(set(sheets.tolist()) - {""}):
+            mine = sheets == sheet
+            per_sheet[sheet] = (int(mine.sum()), float(1.0 - wrong[mine].mean()), float(1.0 - folded_wrong[mine].mean()))
     return CnnScore(len(guess), float(1.0 - wrong.mean()), dict(sorted(errors.items(), key=lambda kv: -kv[1])),
-                    float(1.0 - folded_wrong.mean()))
+                    float(1.0 - folded_wrong.mean()), per_sheet)
 
 
 def train_char_cnn(train_lists: list[Path], work_dir: Path, *, cfg: Path = DEFAULT_CFG,
-                   max_batches: int | None = None, seed: int = 0, limit: int | None = None) -> Path:
+                   max_batches: int | None = None, seed: int = 0, limit: int | None = None,
+                   typeface_augment: bool = False) -> Path:
     """Train (or resume from ``work_dir/<cfg stem>.backup``); returns the weights written
-    (``<stem>_final.weights`` when max_batches was reached, else the backup). Ctrl-C saves."""
+    (``<stem>_final.weights`` when max_batches was reached, else the backup). Ctrl-C saves.
+    ``typeface_augment``: see augment()."""
     work_dir = Path(work_dir)
     work_dir.mkdir(parents=True, exist_ok=True)
     samples = cached_samples(work_dir, train_lists, name="train-samples", limit=limit, seed=seed)
@@ -154,7 +191,7 @@ def train_char_cnn(train_lists: list[Path], work_dir: Path, *, cfg: Path = DEFAU
                 iteration = trainer.iteration
                 rng = np.random.default_rng([seed, iteration])
                 pick = rng.integers(len(samples.labels), size=n)
-                x = augment(samples.images[pick], rng)
+                x = augment(samples.images[pick], rng, typeface_augment)
                 y = np.zeros((n, len(CHARACTERS)), dtype=np.float32)
                 y[np.arange(n), samples.labels[pick]] = 1.0
                 start = time.perf_counter()

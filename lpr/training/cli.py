@@ -69,7 +69,8 @@ def _run_train_cnn(args: argparse.Namespace) -> int:
     _stop_on_sigterm()
     try:
         weights = train_char_cnn(args.train, args.work, cfg=args.cfg, max_batches=args.max_batches,
-                                 seed=args.seed, limit=args.limit)
+                                 seed=args.seed, limit=args.limit,
+                                 typeface_augment=args.typeface_augment)
     except KeyboardInterrupt:
         print(f"interrupted: the last completed iteration is saved in {args.work}/{args.cfg.stem}.backup; "
               "run the same command to resume")
@@ -82,6 +83,9 @@ def _run_train_cnn(args: argparse.Namespace) -> int:
         worst = ", ".join(f"{c}:{n}" for c, n in list(score.per_class_errors.items())[:8])
         line = (f"accuracy {score.accuracy:.4f} ({score.folded_accuracy:.4f} with O/0 I/1 folded) on {score.samples} "
                 f"characters" + (f" (most errors: {worst})" if worst else ""))
+        if score.per_sheet:
+            line += "; per sheet, strict (folded): " + ", ".join(
+                f"{sheet} {strict:.3f} ({folded:.3f}) of {n}" for sheet, (n, strict, folded) in score.per_sheet.items())
         print(f"{valid}: {line}")
         metrics[f"held out `{valid}`"] = line
     from ..model_files import CHARACTERS
@@ -133,4 +137,6 @@ def add_train_commands(subparsers: argparse._SubParsersAction) -> None:
     cnn.add_argument("--valid", type=Path, nargs="*", default=[], metavar="LIST", help="held-out image lists")
     _add_common_options(cnn, CNN_CFG)
     cnn.add_argument("--limit", type=bounded(int, 1), default=None, help="use at most this many training images (seeded)")
+    cnn.add_argument("--typeface-augment", action="store_true",
+                     help="also vary stroke weight, slant, width and blur of the training crops")
     cnn.set_defaults(func=_run_train_cnn)

@@ -1,0 +1,109 @@
+"""lpr.engines.opencv_classifier.OpenCVClassifier: the shipped character CNN on OpenCV DNN against
+the NumPy engine (itself tested against darknet), its load-time agreement check, its errors,
+and the reader built on it."""
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from lpr import model_files as mf
+
+cv2 = pytest.importorskip("cv2")
+if not hasattr(cv2, "dnn") or not hasattr(cv2.dnn, "readNetFromDarknet"):
+    pytest.skip("this OpenCV has no darknet importer (OpenCV 5 removed it)", allow_module_level=True)
+
+from lpr.engines import opencv_classifier  # noqa: E402
+from lpr.engines.opencv_classifier import OpenCVClassifier  # noqa: E402
+from lpr.recognition.numpy_network import NumpyNetwork  # noqa: E402
+
+CNN = mf.model_files(mf.CHAR_CNN)
+
+
+@pytest.fixture(scope="module")
+def engines():
+    net = OpenCVClassifier(CNN.cfg, CNN.weights)
+    yield net, NumpyNetwork(CNN.cfg, CNN.weights)
+    net.close()
+
+
+def _glyph_crops(count: int) -> np.ndarray:
+    """Drawn characters, the way the reader's crops look (dark on light, in [0, 1])."""
+    crops = np.ones((count, 100, 75), np.float32)
+    for k, crop in enumerate(crops):
+        cv2.putText(crop, "0123456789ABCDEFGHJKLMNPRSTUVWXYZ"[k % 33], (8, 82), cv2.FONT_HERSHEY_SIMPLEX,
+                    2.4, 0.0, 7 + k % 3)
+    return crops
+
+
+def test_opencv_gives_the_numpy_engines_probabilities(engines):
+    opencv_net, numpy_net = engines
+    crops = _glyph_crops(20)
+    got, expected = opencv_net.predict(crops), numpy_net.predict(crops)
+    assert got.shape == expected.shape == (20, 36)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-4)
+    assert (got.argmax(axis=1) == expected.argmax(axis=1)).all()
+    np.testing.assert_allclose(opencv_net.predict(crops[:1, None]), expected[:1], rtol=0, atol=1e-4)
+
+
+def test_bad_batches_and_closed_networks_are_refused(engines):
+    opencv_net, _ = engines
+    with pytest.raises(ValueError, match=r"\(N, 1, 100, 75\)"):
+        opencv_net.predict(np.zeros((2, 100, 74), np.float32))
+    assert opencv_net.predict(np.zeros((0, 100, 75), np.float32)).shape == (0, 36)
+    other = OpenCVClassifier(CNN.cfg, CNN.weights)
+    other.close()
+    with pytest.raises(ValueError, match="closed"):
+        other.predict(_glyph_crops(1))
+
+
+def test_a_disagreeing_opencv_is_refused_at_load(monkeypatch):
+    monkeypatch.setattr(opencv_classifier, "AGREEMENT", -1.0)     # nothing agrees within a negative margin
+    with pytest.raises(RuntimeError, match="disagree"):
+        OpenCVClassifier(CNN.cfg, CNN.weights)
+
+
+def test_broken_files_are_refused_before_opencv_reads_them(tmp_path):
+    weights = tmp_path / "cut.weights"
+    weights.write_bytes(CNN.weights.read_bytes()[:-4])
+    with pytest.raises(ValueError, match="truncated"):
+        OpenCVClassifier(CNN.cfg, weights)
+    with pytest.raises(FileNotFoundError):
+        OpenCVClassifier(CNN.cfg, tmp_path / "missing.weights")
+
+
+def test_threads_share_one_network(engines):
+    opencv_net, _ = engines
+    batches = [_glyph_crops(3 + k) for k in range(8)]
+    expected = [opencv_net.predict(b) for b in batches]
+    results = [None] * len(batches)
+
+    def work(k: int) -> None:
+        results[k] = opencv_net.predict(batches[k])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(batches))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got, want in zip(results, expected):
+        np.testing.assert_array_equal(got, want)
+
+
+def test_the_reader_on_either_cnn_engine_reads_the_same(tmp_path):
+    import lpr
+
+    from test_lpr_reader import _synthetic_scene
+
+    with lpr.Reader(engine="darknet") as a, lpr.Reader(engine="darknet", cnn_engine="opencv") as b:
+        assert "cnn_engine='opencv'" in repr(b)
+        for seed in range(4):
+            image, _text, _box, _chars = _synthetic_scene(seed)
+            pa, pb = a.read(image), b.read(image)
+            assert pa, f"seed {seed}: nothing read"
+            assert [p.text for p in pa] == [p.text for p in pb]
+            for x, y in zip(pa, pb):
+                assert abs(x.confidence - y.confidence) < 1e-3
+    with pytest.raises(ValueError, match="cnn_engine"):
+        lpr.Reader(cnn_engine="tpu")
