@@ -13,14 +13,26 @@ import lpr
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "eval"
 
 
-@pytest.fixture(scope="module", params=[("opencv", "contours", True), ("opencv", "contours", False),
-                                        ("opencv", "yolo", True), ("darknet", "contours", True),
-                                        ("darknet", "yolo", True)],
-                ids=lambda p: "-".join(map(str, p[:2])) + ("" if p[2] else "-no-alternatives"))
+PIPELINES = [  # (engine, segmenter, alternatives, cnn_engine)
+    ("opencv", "contours", True, "numpy"), ("opencv", "contours", False, "numpy"),
+    ("opencv", "contours", True, "opencv"), ("opencv", "contours", False, "opencv"),
+    ("opencv", "yolo", True, "numpy"), ("darknet", "contours", True, "numpy"), ("darknet", "yolo", True, "numpy"),
+]
+
+
+def _name(p) -> str:
+    engine, segmenter, alternatives, cnn_engine = p
+    return "-".join((engine, segmenter) + (() if alternatives else ("no-alternatives",))
+                    + (("cnn-opencv",) if segmenter == "contours" and cnn_engine == "opencv" else ()))
+
+
+@pytest.fixture(scope="module", params=PIPELINES, ids=_name)
 def reader(request):
-    engine, segmenter, alternatives = request.param
-    with lpr.Reader(engine=engine, segmenter=segmenter, alternatives=alternatives) as r:
+    engine, segmenter, alternatives, cnn_engine = request.param
+    with lpr.Reader(engine=engine, segmenter=segmenter, alternatives=alternatives, cnn_engine=cnn_engine) as r:
         pipeline = "contours + cnn" if segmenter == "contours" else "yolo + yolo"
+        if segmenter == "contours" and cnn_engine != "numpy":
+            pipeline += f" ({cnn_engine} cnn)"
         if segmenter == "contours" and not alternatives:
             pipeline += ", no alternatives"
         yield f"{engine}, {pipeline}", r

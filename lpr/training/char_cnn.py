@@ -101,7 +101,7 @@ def augment(images: np.ndarray, rng: np.random.Generator, typeface: bool = False
     its contrast and brightness changed, Gaussian noise added. ``typeface``: also vary what
     differs between typefaces and plate makers, each with probability one half: stroke weight
     (a 3 or 5 px dilation or erosion of the ink), slant (shear up to 0.15), width (0.9-1.1 of
-    the glyph's) and blur (sigma up to 1.5 px)."""
+    the glyph's) and blur (sigma 0.5-1.5 px)."""
     n, h, w = images.shape
     out = np.empty((n, 1, h, w), dtype=np.float32)
     for i in range(n):
