@@ -43,14 +43,16 @@ def main(path: str) -> None:
         import matplotlib.pyplot as plt
     except ImportError:
         return
-    fig, ax = plt.subplots(figsize=(8, 0.5 + 0.45 * len(rows)))
     labels = [f"{g} · {e}" for g, e, *_ in rows]
-    ax.barh(labels, [r[3] for r in rows], color=["#c0392b" if r[1] == "darknet" else "#2e86c1" for r in rows])
-    ax.set_xlim(0, max(r[3] for r in rows) * 1.18)
-    ax.set_xlabel("median ms per call (lower is better)")
+    # room for the longest label beside a plot of fixed width; a log axis keeps 1 ms and 500 ms readable
+    fig, ax = plt.subplots(figsize=(6.0 + 0.075 * max(map(len, labels)), 0.5 + 0.45 * len(rows)))
+    ax.barh(labels, [r[3] for r in rows], color=["#c0392b" if r[1].startswith("darknet") else "#2e86c1" for r in rows])
+    ax.set_xscale("log")
+    ax.set_xlim(min(r[3] for r in rows) * 0.5, max(r[3] for r in rows) * 3.0)
+    ax.set_xlabel("median ms per call, log scale (lower is better)")
     ax.invert_yaxis()
     for y, r in enumerate(rows):
-        ax.text(r[3], y, f" {r[3]:.0f} ms", va="center", fontsize=8)
+        ax.text(r[3], y, f" {r[3]:.0f} ms" if r[3] >= 10 else f" {r[3]:.1f} ms", va="center", fontsize=8)
     fig.tight_layout()
     fig.savefig(Path(path).with_suffix(".png"), dpi=110)
 
