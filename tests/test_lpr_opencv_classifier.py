@@ -107,3 +107,20 @@ def test_the_reader_on_either_cnn_engine_reads_the_same(tmp_path):
                 assert abs(x.confidence - y.confidence) < 1e-3
     with pytest.raises(ValueError, match="cnn_engine"):
         lpr.Reader(cnn_engine="tpu")
+
+
+def test_cli_reads_the_same_with_either_cnn_engine(tmp_path, capsys):
+    import json
+
+    from lpr.cli import main
+    from test_lpr_reader import _synthetic_scene
+
+    image = tmp_path / "scene.png"
+    cv2.imwrite(str(image), _synthetic_scene(7)[0])
+    texts = {}
+    for engine in ("numpy", "opencv"):
+        assert main(["read", "--json", "--engine", "darknet", "--cnn-engine", engine, str(image)]) == 0
+        texts[engine] = [p["text"] for p in json.loads(capsys.readouterr().out)["plates"]]
+    assert texts["numpy"] and texts["numpy"] == texts["opencv"]
+    assert main(["read", "--cnn-engine", "tpu", str(image)]) == 2
+    assert "invalid choice: 'tpu'" in capsys.readouterr().err
