@@ -52,8 +52,9 @@ def test_bad_batches_and_closed_networks_are_refused(engines):
     with pytest.raises(ValueError, match=r"\(N, 1, 100, 75\)"):
         opencv_net.predict(np.zeros((2, 100, 74), np.float32))
     assert opencv_net.predict(np.zeros((0, 100, 75), np.float32)).shape == (0, 36)
-    other = OpenCVClassifier(CNN.cfg, CNN.weights)
-    other.close()
+    with OpenCVClassifier(CNN.cfg, CNN.weights) as other:
+        assert not other.closed
+    assert other.closed
     with pytest.raises(ValueError, match="closed"):
         other.predict(_glyph_crops(1))
 

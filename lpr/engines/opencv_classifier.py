@@ -27,9 +27,9 @@ class OpenCVClassifier:
     def __init__(self, cfg_path: os.PathLike | str, weights_path: os.PathLike | str) -> None:
         import cv2
 
-        self.reference = NumpyNetwork(cfg_path, weights_path)   # checks both files
-        self.input_shape = self.reference.input_shape
-        self.classes = self.reference.classes
+        reference = NumpyNetwork(cfg_path, weights_path)   # checks both files
+        self.input_shape = reference.input_shape
+        self.classes = reference.classes
         try:
             net = cv2.dnn.readNetFromDarknet(os.fspath(Path(cfg_path)), os.fspath(Path(weights_path)))
         except cv2.error as exc:
@@ -39,7 +39,7 @@ class OpenCVClassifier:
         self._net = net
         self._lock = threading.Lock()
         probe = np.random.default_rng(0).random((_CHECK_BATCH, *self.input_shape), dtype=np.float32)
-        expected, got = self.reference.predict(probe), self.predict(probe)
+        expected, got = reference.predict(probe), self.predict(probe)
         if got.shape != expected.shape or not np.allclose(got, expected, rtol=0.0, atol=AGREEMENT):
             worst = float(np.abs(got - expected).max()) if got.shape == expected.shape else float("inf")
             self.close()
@@ -62,5 +62,16 @@ class OpenCVClassifier:
             return np.array(self._net.forward(), dtype=np.float32, copy=True).reshape(len(x), -1)
 
     def close(self) -> None:
+        """Drop the OpenCV network now; predict() then raises ValueError."""
         with self._lock:
             self._net = None
+
+    @property
+    def closed(self) -> bool:
+        return self._net is None
+
+    def __enter__(self) -> OpenCVClassifier:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
