@@ -44,6 +44,7 @@ class TruthPlate:
 class LabelledImage:
     path: Path
     plates: tuple[TruthPlate, ...]
+    crop: bool = False           # the image is one plate, read with Reader.read_crop (no detector)
 
 
 @dataclass(frozen=True)
@@ -131,17 +132,23 @@ class EvalReport:
         return "\n".join(lines + list(self.notes))
 
 
-def read_labels(source: Path, extra: Path | None = None) -> list[LabelledImage]:
+def read_labels(source: Path, extra: Path | None = None, root: Path | None = None) -> list[LabelledImage]:
     """The labelled images of `source`: a folder (every image with an IMAGE.txt label, sorted by
-    name) or a darknet image list (.txt; every listed image, in list order, with its YOLO label
-    file, boxes only). `extra`: more boxes for a list's images, lines ``IMAGE x1 y1 x2 y2``
-    (the image's file name, pixels; ``#`` comments), e.g. plates the annotators missed.
-    FileNotFoundError for a missing source, listed image or YOLO label; ValueError for a label
-    line that does not parse (naming the file and line) or extra boxes for a folder's set or
-    for an image the list does not hold."""
+    name), a darknet image list (.txt; every listed image, in list order, with its YOLO label
+    file, boxes only) or a list of plate crops (.tsv: lines ``IMAGE<TAB>TEXT``, ``#`` comments;
+    each image is one whole plate). Relative image paths in a list are taken from `root`
+    (default: the list's folder). `extra`: more boxes for a darknet list's images, lines
+    ``IMAGE x1 y1 x2 y2`` (the image's file name, pixels; ``#`` comments), e.g. plates the
+    annotators missed. FileNotFoundError for a missing source, listed image or YOLO label;
+    ValueError for a label line that does not parse (naming the file and line) or extra boxes
+    for a folder's set, a crop list or an image the list does not hold."""
     source = Path(source)
+    if source.is_file() and source.suffix.lower() == ".tsv":
+        if extra is not None:
+            raise ValueError(f"{extra}: extra boxes go with a darknet image list, not with the crop list {source}")
+        return _read_crop_list(source, root)
     if source.is_file():
-        items = _read_yolo_list(source)
+        items = _read_yolo_list(source, root)
         return _with_extra_boxes(items, Path(extra)) if extra is not None else items
     if extra is not None:
         raise ValueError(f"{extra}: extra boxes go with a darknet image list (labels without text), "
@@ -168,20 +175,40 @@ def read_labels(source: Path, extra: Path | None = None) -> list[LabelledImage]:
     return out
 
 
-def _read_yolo_list(listing: Path) -> list[LabelledImage]:
+def _listed_image(listing: Path, entry: str, root: Path | None) -> Path:
+    image = Path(entry)
+    if not image.is_absolute():
+        image = (listing.parent if root is None else Path(root)) / image
+    if not image.is_file():
+        raise FileNotFoundError(f"{listing}: {image} does not exist")
+    return image
+
+
+def _read_crop_list(listing: Path, root: Path | None) -> list[LabelledImage]:
+    out = []
+    for number, line in enumerate(listing.read_text().splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        parts = line.rstrip("\n").split("\t")
+        text = normalize(parts[1]) if len(parts) == 2 else ""
+        if not text:
+            raise ValueError(f"{listing}:{number}: expected IMAGE<TAB>TEXT, got {line!r}")
+        image = _listed_image(listing, parts[0].strip(), root)
+        out.append(LabelledImage(image, (TruthPlate((0.0, 0.0, 1.0, 1.0), text, relative=True),), crop=True))
+    return out
+
+
+def _read_yolo_list(listing: Path, root: Path | None) -> list[LabelledImage]:
     from .training.evaluate_detector import read_yolo_label
 
     if listing.suffix.lower() != ".txt":
-        raise ValueError(f"{listing}: expected a folder of labelled images or a darknet image list (.txt)")
+        raise ValueError(f"{listing}: expected a folder of labelled images, a darknet image list (.txt) "
+                         "or a list of plate crops (.tsv)")
     out = []
     for entry in listing.read_text().splitlines():
         if not entry.strip():
             continue
-        image = Path(entry.strip())
-        if not image.is_absolute():
-            image = listing.parent / image
-        if not image.is_file():
-            raise FileNotFoundError(f"{listing}: {image} does not exist")
+        image = _listed_image(listing, entry.strip(), root)
         boxes, _ = read_yolo_label(str(image))
         out.append(LabelledImage(image, tuple(TruthPlate(tuple(map(float, b)), None, relative=True) for b in boxes)))
     return out
@@ -227,12 +254,12 @@ def score_image(item: LabelledImage, plates: list[PlateRead], size: tuple[int, i
 
 
 def evaluate(reader, source: Path, *, progress: bool = True, iou: float = DETECTION_IOU,
-             extra: Path | None = None) -> EvalReport:
+             extra: Path | None = None, root: Path | None = None) -> EvalReport:
     """Run ``reader`` (an lpr.Reader) over the labelled images of ``source`` (and the `extra`
-    boxes; see read_labels)."""
+    boxes, from `root`; see read_labels). Plate crops are read with reader.read_crop."""
     if not 0.0 < iou <= 1.0:
         raise ValueError(f"iou must be in (0, 1], got {iou}")
-    items = read_labels(source, extra)
+    items = read_labels(source, extra, root)
     if not items:
         raise ValueError(f"{source}: no labelled images")
     outcomes, latencies, failed, extra, read = [], [], 0, 0, 0
@@ -260,5 +287,9 @@ def _run(reader, items: list[LabelledImage], progress: bool
             yield item, None, float("nan"), (1, 1)
             continue
         start = time.perf_counter()
-        plates = reader.read(pixels)
+        if item.crop:
+            plate = reader.read_crop(pixels)
+            plates = [plate] if plate is not None else []
+        else:
+            plates = reader.read(pixels)
         yield item, plates, (time.perf_counter() - start) * 1000.0, (pixels.shape[1], pixels.shape[0])

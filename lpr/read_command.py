@@ -146,7 +146,8 @@ def run_eval(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
 
     with reader_from_args(args) as reader:
-        report = evaluate(reader, args.set_dir, progress=not args.quiet, iou=args.iou, extra=args.extra_labels)
+        report = evaluate(reader, args.set_dir, progress=not args.quiet, iou=args.iou, extra=args.extra_labels,
+                          root=args.root)
     if args.json:
         print(json.dumps({"set": str(args.set_dir), **report.to_dict()}))
     else:
@@ -179,8 +180,9 @@ def add_read_commands(subparsers: argparse._SubParsersAction) -> None:
     ev = subparsers.add_parser(
         "eval", help="score the reader on a labelled image set",
         description="Score the reader on SET: a folder of images with IMAGE.txt labels (IMAGE x y w h TEXT, "
-                    "tab separated), or a darknet image list (.txt) whose images have YOLO labels (boxes "
-                    "only: the held-out list of `lpr data plates`). Prints exact-text accuracy (strict, and "
+                    "tab separated), a darknet image list (.txt) whose images have YOLO labels (boxes "
+                    "only: the held-out list of `lpr data plates`), or a list of plate crops (.tsv, lines "
+                    "IMAGE<TAB>TEXT; each crop is read without the plate detector). Prints exact-text accuracy (strict, and "
                     "with O/0 I/1 folded) when the labels have text, detection recall at IoU >= --iou, "
                     "precision against the labels and latency percentiles.")
     ev.add_argument("set_dir", type=Path, metavar="SET")
@@ -189,6 +191,9 @@ def add_read_commands(subparsers: argparse._SubParsersAction) -> None:
     ev.add_argument("--extra-labels", type=Path, default=None, metavar="FILE",
                     help="more boxes for a darknet list's images: lines IMAGE x1 y1 x2 y2 (file name, pixels), "
                          "e.g. training/ro-plates-valid-unlabelled-plates.txt")
+    ev.add_argument("--root", type=Path, default=None, metavar="DIR",
+                    help="where a list's relative image paths start (default: the list's folder), e.g. "
+                         "../shared/data for training/eu-plate-crops-text.tsv")
     ev.add_argument("--json", action="store_true", help="one JSON object with the scores")
     ev.add_argument("--errors", action="store_true", help="also list every plate not read right (folded)")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")

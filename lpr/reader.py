@@ -186,6 +186,19 @@ class Reader:
         plates = [_with_total(p, total) for p in plates]
         return sorted(plates, key=lambda p: -p.confidence)
 
+    def read_crop(self, image: ImageSource) -> PlateRead | None:
+        """The plate that fills ``image``: a plate already cut out (by your own detector, say),
+        read without the plate detector. Its box is the whole image and its detection_confidence
+        1.0. None when it reads as no plate (fewer than min_chars characters, or a reading no
+        plate could be). Raises lpr.ImageError for an unusable image."""
+        if self._closed:
+            raise RuntimeError("this Reader is closed")
+        start = time.perf_counter()
+        pixels = load_image(image)
+        h, w = pixels.shape[:2]
+        read = self._read_plate(pixels, _WholeImage((0.0, 0.0, float(w), float(h))), 0.0)
+        return None if read is None else _with_total(read, _ms(start))
+
     def _segment(self, crop: PlateCrop, alternatives: bool) -> list[tuple[list[Box], list[Classes] | None]]:
         """The crop's segmentations, the segmenter's choice first: character boxes (crop pixels,
         reading order) and, for the YOLO segmenter, their classes. The contour segmenter offers
@@ -344,6 +357,13 @@ class Reader:
                                      for (crop_id, dark), keys in groups.items()])
             read.update(zip([key for keys in groups.values() for key in keys], self._classifier.classify(images)))
         return [[read[key] for key in plan] for plan in plans]
+
+
+@dataclass(frozen=True)
+class _WholeImage:
+    """What read_crop passes where a plate detection goes."""
+    box: Box
+    confidence: float = 1.0
 
 
 def _with_total(plate: PlateRead, total_ms: float) -> PlateRead:

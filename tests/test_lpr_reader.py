@@ -372,3 +372,29 @@ def test_cli_refuses_an_impossible_pipeline_with_a_message(capsys):
 
     assert main(["read", "--segmenter", "contours", "--recognizer", "yolo", str(EXAMPLES)]) == 2
     assert "recognizer='yolo'" in capsys.readouterr().err
+
+
+def test_read_crop_reads_a_plate_cut_out_of_its_image(reader, tmp_path, capsys):
+    """Reader.read_crop: no plate detector, the whole image is the plate; lpr eval does the same
+    for a .tsv list of crops."""
+    from lpr.cli import main
+
+    listing, right = tmp_path / "crops.tsv", 0
+    lines = []
+    for seed in range(4):
+        image, text, (x1, y1, x2, y2), _ = _synthetic_scene(seed)
+        crop = image[y1 - 6:y2 + 6, x1 - 10:x2 + 10]
+        plate = reader.read_crop(crop)
+        assert plate is not None and plate.detection_confidence == 1.0
+        assert plate.box == (0.0, 0.0, float(crop.shape[1]), float(crop.shape[0]))
+        assert all(0 <= c.box[0] < c.box[2] <= crop.shape[1] for c in plate.chars)
+        right += plate.compact == text
+        cv2.imwrite(str(tmp_path / f"crop{seed}.png"), crop)
+        lines.append(f"crop{seed}.png\t{text}")
+    assert right >= 3
+    assert reader.read_crop(np.full((40, 160, 3), 200, np.uint8)) is None       # nothing written on it
+    listing.write_text("\n".join(lines) + "\n")
+    assert main(["eval", str(listing), "--json", "--quiet", "--engine", "darknet"]) == 0
+    scores = json.loads(capsys.readouterr().out)
+    assert scores["plates"] == 4 and scores["detection_recall"] == 1.0
+    assert scores["strict_accuracy"] == right / 4

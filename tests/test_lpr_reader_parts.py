@@ -170,3 +170,29 @@ def test_a_darknet_list_with_yolo_labels_scores_boxes_only(tmp_path):
         read_labels(tmp_path / "nothing")
     with pytest.raises(ValueError, match="darknet image list"):
         read_labels(images / "frame.jpg")
+
+
+def test_a_list_of_plate_crops_reads_text_and_paths_from_a_root(tmp_path):
+    """lpr eval's .tsv set: IMAGE<TAB>TEXT per line, each image one whole plate (relative box
+    0..1), paths from --root (default: the list's folder); bad lines and missing images fail."""
+    import cv2
+
+    root = tmp_path / "data"
+    (root / "crops").mkdir(parents=True)
+    cv2.imwrite(str(root / "crops" / "a.png"), np.zeros((20, 80, 3), np.uint8))
+    listing = tmp_path / "crops.tsv"
+    listing.write_text("# plate text read by eye\ncrops/a.png\t1-abc-234\n\n")
+    (item,) = read_labels(listing, root=root)
+    assert item.crop and item.path == root / "crops" / "a.png"
+    assert item.plates[0].text == "1ABC234" and item.plates[0].in_pixels(80, 20) == (0.0, 0.0, 80.0, 20.0)
+    with pytest.raises(FileNotFoundError, match="a.png"):
+        read_labels(listing)                       # relative to the list's folder: not there
+    (tmp_path / "crops").symlink_to(root / "crops")
+    assert read_labels(listing)[0].path == tmp_path / "crops" / "a.png"
+    for bad in ("crops/a.png 1ABC234\n", "crops/a.png\t\n", "crops/a.png\tX\tY\n"):
+        listing.write_text(bad)
+        with pytest.raises(ValueError, match="crops.tsv:1"):
+            read_labels(listing)
+    listing.write_text("crops/a.png\tAB12\n")
+    with pytest.raises(ValueError, match="crop list"):
+        read_labels(listing, tmp_path / "extra.txt")
