@@ -140,8 +140,8 @@ def read_labels(source: Path, extra: Path | None = None, root: Path | None = Non
     (default: the list's folder). `extra`: more boxes for a darknet list's images, lines
     ``IMAGE x1 y1 x2 y2`` (the image's file name, pixels; ``#`` comments), e.g. plates the
     annotators missed. FileNotFoundError for a missing source, listed image or YOLO label;
-    ValueError for a label line that does not parse (naming the file and line) or extra boxes
-    for a folder's set, a crop list or an image the list does not hold."""
+    ValueError for a label line that does not parse (naming the file and line), extra boxes
+    for a folder's set, a crop list or an image the list does not hold, or a root for a folder."""
     source = Path(source)
     if source.is_file() and source.suffix.lower() == ".tsv":
         if extra is not None:
@@ -150,6 +150,8 @@ def read_labels(source: Path, extra: Path | None = None, root: Path | None = Non
     if source.is_file():
         items = _read_yolo_list(source, root)
         return _with_extra_boxes(items, Path(extra)) if extra is not None else items
+    if root is not None:
+        raise ValueError(f"--root ({root}) goes with an image list, not with the folder {source}")
     if extra is not None:
         raise ValueError(f"{extra}: extra boxes go with a darknet image list (labels without text), "
                          f"not with the folder {source}")

@@ -196,3 +196,5 @@ def test_a_list_of_plate_crops_reads_text_and_paths_from_a_root(tmp_path):
     listing.write_text("crops/a.png\tAB12\n")
     with pytest.raises(ValueError, match="crop list"):
         read_labels(listing, tmp_path / "extra.txt")
+    with pytest.raises(ValueError, match="--root"):
+        read_labels(root, root=root)               # a folder's labels name their own images
