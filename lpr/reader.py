@@ -37,7 +37,10 @@ SEGMENTERS = ("yolo", "contours")
 RECOGNIZERS = ("yolo", "cnn")
 MAX_UNMATCHED_CHARS = 10   # no registration we know is longer: a longer reading that fits no format is
                            # texture (a grille, a sign, a row of windows), not returned
-TRIM_MIN_CHARS = 5         # a reading of this many characters or more may lose one at either end to fit
+TRIM_MIN_CHARS = 5         # a reading of this many characters or more may lose one at either end to fit,
+TRIM_SURE = 0.9            # unless that character was read at least this sure and is sized (TRIM_HEIGHT
+TRIM_HEIGHT = (0.75, 1.3)  # times the others' median height) and placed (within TRIM_PITCHES character
+TRIM_PITCHES = 2.0         # pitches of its neighbour) like the others: then it is a character, not a border
 WIDE_MARGIN_X = 0.2        # the wider crop read among the alternatives: margins as shares of the box
 WIDE_MARGIN_Y = 0.3
 ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
@@ -320,8 +323,9 @@ class Reader:
 
     def _match(self, candidates, boxes) -> tuple[FormatMatch | None, slice]:
         """The best format reading, and which characters it uses: all of them, or, when no rule
-        fits them all, all but the first or the last (a plate's border, a screw or a sticker read
-        as a character at either end)."""
+        fits them all, all but the first or the last when that one may be a plate's border, a
+        screw or a sticker read as a character (_may_be_extra); otherwise None (the reading
+        stays unformatted: a plate of a layout no rule has keeps all its characters)."""
         def match(keep: slice):
             return match_plate([list(c) for c in candidates[keep]], countries=self.options.countries,
                                gaps=gaps_from_boxes(boxes[keep]))
@@ -330,7 +334,9 @@ class Reader:
         found = match(everything)
         if found is not None or len(candidates) < TRIM_MIN_CHARS:
             return found, everything
-        trimmed = [(m.score, keep, m) for keep in (slice(1, None), slice(None, -1)) if (m := match(keep))]
+        ends = ((slice(1, None), 0), (slice(None, -1), len(candidates) - 1))
+        trimmed = [(m.score, keep, m) for keep, end in ends
+                   if _may_be_extra(candidates, boxes, end) and (m := match(keep))]
         if not trimmed:
             return None, everything
         _, keep, best = max(trimmed, key=lambda item: item[0])
@@ -357,6 +363,22 @@ class Reader:
                                      for (crop_id, dark), keys in groups.items()])
             read.update(zip([key for keys in groups.values() for key in keys], self._classifier.classify(images)))
         return [[read[key] for key in plan] for plan in plans]
+
+
+def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], end: int) -> bool:
+    """Whether the character at index `end` (the first or the last) may be something else read as
+    a character: read unsure, or sized or spaced unlike the rest (see TRIM_SURE)."""
+    if candidates[end][0][1] < TRIM_SURE:
+        return True
+    b = np.asarray(boxes, dtype=np.float64)
+    heights = b[:, 3] - b[:, 1]
+    typical = float(np.median(np.delete(heights, end)))
+    if not TRIM_HEIGHT[0] * typical <= heights[end] <= TRIM_HEIGHT[1] * typical:
+        return True
+    centres = (b[:, 0] + b[:, 2]) / 2
+    pitch = float(np.median(np.diff(np.sort(b[:, 0]))))
+    neighbour = 1 if end == 0 else len(b) - 2
+    return abs(centres[end] - centres[neighbour]) > TRIM_PITCHES * pitch
 
 
 @dataclass(frozen=True)

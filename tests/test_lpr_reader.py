@@ -305,6 +305,28 @@ def test_a_reading_a_format_fits_wins_over_one_none_fits(reader):
     assert reader._choose([]) is None
 
 
+def test_an_end_character_is_dropped_to_fit_a_format_only_when_it_may_be_no_character(reader):
+    """"1ABC2345" fits no rule; "1ABC234" (Belgian) does. The 5 is dropped when it may be a
+    border or screw read as a character (read unsure, sized or placed unlike the others), and
+    kept, the reading unformatted, when it is read sure and looks like the others (a plate of a
+    layout no rule has, such as German THW 89065)."""
+    def match(text, probs=None, boxes=None):
+        _, row, candidates = _reading(text)
+        if probs:
+            candidates = [((c[0][0], probs.get(k, c[0][1])),) + c[1:] for k, c in enumerate(candidates)]
+        if boxes:
+            row = [boxes.get(k, b) for k, b in enumerate(row)]
+        found, keep = reader._match(candidates, np.asarray(row))
+        return None if found is None else found.compact, keep
+
+    assert match("1ABC2345") == (None, slice(None))                          # sure, alike: kept
+    assert match("1ABC2345", probs={7: 0.6}) == ("1ABC234", slice(None, -1))   # unsure: dropped
+    assert match("1ABC2345", boxes={7: (70.0, 6.0, 78.0, 14.0)})[0] == "1ABC234"    # too small
+    assert match("1ABC2345", boxes={7: (100.0, 0.0, 108.0, 20.0)})[0] == "1ABC234"  # far off
+    assert match("91ABC234", probs={0: 0.5}) == ("1ABC234", slice(1, None))   # the first end too
+    assert match("1ABC234") == ("1ABC234", slice(None))
+
+
 @pytest.mark.parametrize("first_text, calls", [("1ABC234", 1), ("WWWWWWWWW", 2)])
 def test_alternatives_are_read_only_when_they_could_win(example_images, monkeypatch, first_text, calls):
     """A first reading a format fits almost perfectly stands without the CNN reading the other
