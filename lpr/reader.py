@@ -45,6 +45,9 @@ WIDE_MARGIN_X = 0.2        # the wider crop read among the alternatives: margins
 WIDE_MARGIN_Y = 0.3
 ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
                            # a format fits it this many times better (near ties are read alike)
+ALTERNATIVE_SURENESS = 0.9  # ... and, when no format fits the choice, only when its characters were
+                            # read at least this share as surely (geometric means): a plate of a layout
+                            # no rule has is not traded for a worse reading that happens to fit one
 
 
 @dataclass(frozen=True)
@@ -300,16 +303,22 @@ class Reader:
 
     def _choose(self, readings: Sequence[tuple[PlateCrop, list[Box], list[Classes]]]) -> Chosen | None:
         """Of the readings (crop, character boxes in it, candidates), the one a format rule fits
-        best, the first one (the segmenter's choice) by a margin (ALTERNATIVE_MARGIN); when no
-        rule fits any, the first as read, unless it is too short or too long for a plate. Returns
-        the crop, the characters' boxes and candidates (those the rule uses) and the format match
-        (None: unformatted), or None when nothing is a plate."""
+        best, the first one (the segmenter's choice) by a margin (ALTERNATIVE_MARGIN; and when no
+        rule fits the first, another must also be read about as surely: ALTERNATIVE_SURENESS);
+        when no rule fits any, the first as read, unless it is too short or too long for a
+        plate. Returns the crop, the characters' boxes and candidates (those the rule uses) and
+        the format match (None: unformatted), or None when nothing is a plate."""
         best, best_score = None, -1.0
+        floor = 0.0            # how surely another reading must be read to replace the first
         for k, (crop, boxes, candidates) in enumerate(readings):
+            if k > 0 and _sureness(candidates) < floor:
+                continue
             if len(candidates) < max(self.options.min_chars, 1):
                 continue
             match, keep = self._match(candidates, boxes)
             if match is None:
+                if k == 0 and len(candidates) <= MAX_UNMATCHED_CHARS:
+                    floor = ALTERNATIVE_SURENESS * _sureness(candidates)
                 continue
             score = match.score if k == 0 else match.score / ALTERNATIVE_MARGIN
             if score > best_score:
@@ -363,6 +372,13 @@ class Reader:
                                      for (crop_id, dark), keys in groups.items()])
             read.update(zip([key for keys in groups.values() for key in keys], self._classifier.classify(images)))
         return [[read[key] for key in plan] for plan in plans]
+
+
+def _sureness(candidates: Sequence[Classes]) -> float:
+    """The geometric mean of a reading's best-class probabilities (0 for no characters)."""
+    if not candidates:
+        return 0.0
+    return float(np.exp(np.mean(np.log([max(c[0][1], 1e-6) for c in candidates]))))
 
 
 def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], end: int) -> bool:

@@ -293,6 +293,9 @@ def test_a_reading_a_format_fits_wins_over_one_none_fits(reader):
 
     chosen = reader._choose([_reading("WWABC234"), _reading("1ABC234")])
     assert chosen[3] is not None and chosen[3].compact == "1ABC234" and len(chosen[2]) == 7
+    # ... unless it was read much less surely than the first: a plate no rule fits stays as read
+    chosen = reader._choose([_reading("WWABC234"), _reading("1ABC234", 0.80)])
+    assert chosen[3] is None and "".join(c[0][0] for c in chosen[2]) == "WWABC234"
     # the segmenter's choice stands unless another reading fits a format clearly better
     first, other = _reading("1ABC234", 0.80), _reading("1ABC284", 0.80 * ALTERNATIVE_MARGIN * 0.98)
     assert reader._choose([first, other])[3].compact == "1ABC234"
