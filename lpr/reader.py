@@ -85,7 +85,8 @@ def _ms(start: float) -> float:
 
 
 class Reader:
-    """Holds the loaded models; ``read(image)`` returns one PlateRead per plate, best first.
+    """Holds the loaded models; ``read(image)`` returns one PlateRead per plate, best first;
+    ``read_crop(image)`` reads an image that is one plate, without the plate detector.
 
     - ``engine``: "auto" (darknet on a GPU, else OpenCV DNN if installed, else darknet),
       "darknet" or "opencv"; the same weights either way.
