@@ -261,7 +261,7 @@ class Reader:
                           for ch, p, r in zip(match.chars, probs, chars))
         else:
             text, country, fmt = "".join(c.char for c in chars), None, None
-        char_conf = float(np.exp(np.mean(np.log([max(c.confidence, 1e-6) for c in chars]))))
+        char_conf = _geometric_mean([c.confidence for c in chars])
         timings = Timings(detect_ms=detect_ms, segment_ms=segment_ms, recognize_ms=recognize_ms)
         return PlateRead(text=text, confidence=float(det.confidence) * char_conf, box=tuple(det.box),
                          detection_confidence=float(det.confidence), chars=chars, country=country,
@@ -375,11 +375,14 @@ class Reader:
         return [[read[key] for key in plan] for plan in plans]
 
 
+def _geometric_mean(probabilities: Sequence[float]) -> float:
+    """Of probabilities, each taken as at least 1e-6 (a character's, a reading's confidence)."""
+    return float(np.exp(np.mean(np.log([max(p, 1e-6) for p in probabilities]))))
+
+
 def _sureness(candidates: Sequence[Classes]) -> float:
     """The geometric mean of a reading's best-class probabilities (0 for no characters)."""
-    if not candidates:
-        return 0.0
-    return float(np.exp(np.mean(np.log([max(c[0][1], 1e-6) for c in candidates]))))
+    return _geometric_mean([c[0][1] for c in candidates]) if candidates else 0.0
 
 
 def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], end: int) -> bool:

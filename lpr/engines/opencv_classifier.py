@@ -8,36 +8,26 @@ cfg or weights file OpenCV would read differently, or silently accept, is refuse
 from __future__ import annotations
 
 import os
-import threading
-from pathlib import Path
 
 import numpy as np
 
 from ..recognition.numpy_network import NumpyNetwork
+from .opencv_network import OpenCVNetwork
 
 AGREEMENT = 1e-4      # largest difference from the NumPy engine accepted at load time
 _CHECK_BATCH = 3
 
 
-class OpenCVClassifier:
+class OpenCVClassifier(OpenCVNetwork):
     """``predict(batch)`` as NumpyNetwork.predict: float N x C x H x W (or N x H x W for one
     channel) in [0, 1] -> float32 (N, outputs). Forward passes are serialised by a lock (an OpenCV
     network is not thread-safe)."""
 
     def __init__(self, cfg_path: os.PathLike | str, weights_path: os.PathLike | str) -> None:
-        import cv2
-
         reference = NumpyNetwork(cfg_path, weights_path)   # checks both files
         self.input_shape = reference.input_shape
         self.classes = reference.classes
-        try:
-            net = cv2.dnn.readNetFromDarknet(os.fspath(Path(cfg_path)), os.fspath(Path(weights_path)))
-        except cv2.error as exc:
-            raise ValueError(f"OpenCV cannot load {cfg_path}: {exc}") from exc
-        net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
-        net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
-        self._net = net
-        self._lock = threading.Lock()
+        self._load(cfg_path, weights_path)
         probe = np.random.default_rng(0).random((_CHECK_BATCH, *self.input_shape), dtype=np.float32)
         expected, got = reference.predict(probe), self.predict(probe)
         if got.shape != expected.shape or not np.allclose(got, expected, rtol=0.0, atol=AGREEMENT):
@@ -55,23 +45,5 @@ class OpenCVClassifier:
             raise ValueError(f"the batch must be shaped (N, {c}, {h}, {w}), got {x.shape}")
         if not len(x):
             return np.zeros((0, self.classes), np.float32)
-        with self._lock:
-            if self._net is None:
-                raise ValueError("the network is closed")
-            self._net.setInput(np.ascontiguousarray(x))
-            return np.array(self._net.forward(), dtype=np.float32, copy=True).reshape(len(x), -1)
-
-    def close(self) -> None:
-        """Drop the OpenCV network now; predict() then raises ValueError."""
-        with self._lock:
-            self._net = None
-
-    @property
-    def closed(self) -> bool:
-        return self._net is None
-
-    def __enter__(self) -> OpenCVClassifier:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+        (out,) = self._forward(np.ascontiguousarray(x))
+        return out.reshape(len(x), -1)

@@ -20,7 +20,6 @@ could not match darknet. We read the output of the layer that feeds each [yolo] 
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,8 +30,10 @@ import pydarknet
 from pydarknet import Detection
 from pydarknet.network import _read_names   # one rule for class names, both engines
 
+from .opencv_network import OpenCVNetwork
+
 try:
-    import cv2
+    import cv2  # noqa: F401  (imported here for the clear error below; the network lives in opencv_network)
 except ImportError as exc:  # pragma: no cover - depends on the environment
     raise ImportError("lpr.engines.opencv_yolo needs OpenCV: pip install opencv-python-headless "
                       "(a dependency of the package)") from exc
@@ -203,7 +204,7 @@ def _nms_sort(boxes: np.ndarray, probs: np.ndarray, nms: np.float32) -> np.ndarr
     return order
 
 
-class OpenCVYolo:
+class OpenCVYolo(OpenCVNetwork):
     """A darknet YOLOv3-family detector (cfg + weights) run by OpenCV DNN on the CPU.
 
     ``OpenCVYolo(cfg_path, weights_path, names=None)``
@@ -233,13 +234,8 @@ class OpenCVYolo:
         if len({int(spec.get("classes")) for spec in yolo_specs}) != 1:
             raise ValueError(f"{self.cfg_path.name}: the [yolo] layers disagree on classes=")
         self.names = _read_names(names, self.config.classes)
-        try:
-            net = cv2.dnn.readNetFromDarknet(os.fspath(self.cfg_path), os.fspath(self.weights_path))
-        except cv2.error as exc:
-            raise ValueError(f"OpenCV cannot load {self.cfg_path}: {exc}") from exc
-        net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
-        net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
-        layer_names = net.getLayerNames()
+        self._load(self.cfg_path, self.weights_path)
+        layer_names = self._net.getLayerNames()
         heads = []
         for spec in yolo_specs:
             classes, anchor_w, anchor_h = _yolo_params(spec)
@@ -248,31 +244,13 @@ class OpenCVYolo:
                                    anchor_w=anchor_w, anchor_h=anchor_h))
         self._heads = tuple(heads)
         self._sources = [head.source for head in heads]
-        self._net: cv2.dnn.Net | None = net
-        self._lock = threading.Lock()
         # one pass now: checks what OpenCV built, and takes its slow first run out of detect()
-        outputs = self._forward(np.zeros((1, 3, self.config.height, self.config.width), _F32))
+        outputs = self._raw(np.zeros((1, 3, self.config.height, self.config.width), _F32))
         for head, out in zip(self._heads, outputs):
             if tuple(out.shape) != head.shape:
                 self.close()
                 raise RuntimeError(f"OpenCV layer {head.source!r} (input of [yolo] layer {head.layer}) "
                                    f"gives shape {tuple(out.shape)}, darknet {head.shape}")
-
-    # ---------------------------------------------------------------- life cycle
-    def close(self) -> None:
-        """Drop the OpenCV network now; detect() then raises ValueError."""
-        with self._lock:
-            self._net = None
-
-    @property
-    def closed(self) -> bool:
-        return self._net is None
-
-    def __enter__(self) -> OpenCVYolo:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "input {}x{}".format(*self.input_size)
@@ -289,14 +267,9 @@ class OpenCVYolo:
         return self.config.classes
 
     # ---------------------------------------------------------------- inference
-    def _forward(self, blob: np.ndarray) -> list[np.ndarray]:
+    def _raw(self, blob: np.ndarray) -> list[np.ndarray]:
         """The raw (pre-[yolo]) outputs for a float32 1x3xHxW blob, copied out of OpenCV."""
-        with self._lock:
-            if self._net is None:
-                raise ValueError("the network is closed")
-            self._net.setInput(blob)
-            outputs = self._net.forward(self._sources)
-            return [np.array(out, dtype=_F32, copy=True) for out in outputs]
+        return self._forward(blob, self._sources)
 
     def _blob(self, image: np.ndarray) -> np.ndarray:
         width, height = self.input_size
@@ -308,7 +281,7 @@ class OpenCVYolo:
         One float32 array (1, anchors*(5+classes), h, w) per [yolo] layer, logistic applied to
         x, y, objectness and classes: the layout of ``pydarknet.Network.forward``.
         """
-        return [_activate(out, head) for out, head in zip(self._forward(self._blob(image)), self._heads)]
+        return [_activate(out, head) for out, head in zip(self._raw(self._blob(image)), self._heads)]
 
     def detect(self, image: np.ndarray, *, thresh: float = 0.25, nms: float = 0.45) -> list[Detection]:
         """Detect objects in one BGR uint8 HxWx3 image, as ``pydarknet.Network.detect`` does.
@@ -323,7 +296,7 @@ class OpenCVYolo:
             raise ValueError(f"nms must be in [0, 1], got {nms}")
         blob = self._blob(image)                 # checks the image (TypeError/ValueError)
         img_h, img_w = image.shape[:2]
-        outputs = self._forward(blob)
+        outputs = self._raw(blob)
         thresh32, nms32 = _F32(thresh), _F32(nms)
         net_w, net_h = self.input_size
         decoded = [_decode(out, head, net_w, net_h, img_w, img_h, thresh32)
