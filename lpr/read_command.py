@@ -31,8 +31,9 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--engine", choices=("auto", "darknet", "opencv"), default="auto",
                        help="what runs the YOLO models (same weights): auto = darknet on a GPU, else OpenCV DNN "
                             "when installed, else darknet (default auto)")
-    group.add_argument("--cnn-engine", choices=("numpy", "opencv"), default="numpy",
-                       help="what runs the character CNN (same weights): NumPy (default) or OpenCV DNN (faster)")
+    group.add_argument("--cnn-engine", choices=("auto", "numpy", "opencv"), default="auto",
+                       help="what runs the character CNN (same weights, same readings): auto = OpenCV DNN when "
+                            "installed (faster), else NumPy (default auto)")
     group.add_argument("--segmenter", choices=("contours", "yolo"), default="contours",
                        help="character boxes from OpenCV contours (default) or the character detector (faster)")
     group.add_argument("--recognizer", choices=("cnn", "yolo"), default=None,

@@ -7,7 +7,7 @@
 Stages and where they live: plate detection (the plate-detector YOLO on lpr.engines),
 lpr.plate_crop (margin, straightening), segmentation (lpr.char_detection: the character
 detector; or lpr.segmentation.contours: OpenCV), recognition (the character detector's classes;
-or lpr.recognition.char_classifier: the character CNN in NumPy), lpr.formats (country rules).
+or lpr.recognition.char_classifier: the character CNN, on NumPy or OpenCV DNN), lpr.formats (country rules).
 """
 from __future__ import annotations
 
@@ -92,12 +92,13 @@ class Reader:
       "darknet" or "opencv"; the same weights either way.
     - ``segmenter``: "contours" (OpenCV, no model; the default) or "yolo" (the character
       detector: about twice as fast, less accurate today; see the README's results).
-    - ``recognizer``: "cnn" (the character CNN on each character crop, NumPy) or "yolo" (the
+    - ``recognizer``: "cnn" (the character CNN on each character crop) or "yolo" (the
       character detector's classes; needs segmenter="yolo"). Default: "cnn" after contours,
       "yolo" after the character detector.
-    - ``cnn_engine``: what runs the character CNN: "numpy" (the default: NumPy alone) or
-      "opencv" (OpenCV DNN on the same files, checked to agree within 1e-4 when loaded; about
-      2.5 times faster here, see the README's benchmarks).
+    - ``cnn_engine``: what runs the character CNN: "auto" (the default: OpenCV DNN when it is
+      installed, else NumPy), "numpy" (NumPy alone) or "opencv" (OpenCV DNN on the same files,
+      checked to agree with NumPy within 1e-4 when loaded; about 2.5 times faster here, see the
+      README's benchmarks). Either reads the same plates.
     - ``countries``: format rules to try, e.g. ["be"] (default: all); other options: see
       ReaderOptions. ``models_dir``: a folder with the model files (default: the package's).
     - ``alternatives`` (contour segmenter): when the first segmentation's reading fits no
@@ -111,7 +112,7 @@ class Reader:
     def __init__(self, *, engine: str = "auto", segmenter: str = "contours", recognizer: str | None = None,
                  countries: Sequence[str] | None = None, plate_threshold: float = 0.1,
                  char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
-                 straighten: bool = True, alternatives: bool = True, cnn_engine: str = "numpy",
+                 straighten: bool = True, alternatives: bool = True, cnn_engine: str = "auto",
                  models_dir: str | os.PathLike | None = None) -> None:
         if segmenter not in SEGMENTERS:
             raise ValueError(f"segmenter must be one of {', '.join(SEGMENTERS)}, got {segmenter!r}")
@@ -119,10 +120,9 @@ class Reader:
             recognizer = "cnn" if segmenter == "contours" else "yolo"
         if recognizer not in RECOGNIZERS:
             raise ValueError(f"recognizer must be one of {', '.join(RECOGNIZERS)}, got {recognizer!r}")
-        from .recognition.char_classifier import CNN_ENGINES
+        from .recognition.char_classifier import resolve_cnn_engine
 
-        if cnn_engine not in CNN_ENGINES:
-            raise ValueError(f"cnn_engine must be one of {', '.join(CNN_ENGINES)}, got {cnn_engine!r}")
+        cnn_engine = resolve_cnn_engine(cnn_engine)
         if recognizer == "yolo" and segmenter != "yolo":
             raise ValueError("recognizer='yolo' reads the characters the character detector finds: "
                              "use segmenter='yolo', or recognizer='cnn' with segmenter='contours'")

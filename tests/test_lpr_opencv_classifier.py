@@ -97,8 +97,9 @@ def test_the_reader_on_either_cnn_engine_reads_the_same(tmp_path):
 
     from test_lpr_reader import _synthetic_scene
 
-    with lpr.Reader(engine="darknet") as a, lpr.Reader(engine="darknet", cnn_engine="opencv") as b:
-        assert "cnn_engine='opencv'" in repr(b)
+    with lpr.Reader(engine="darknet", cnn_engine="numpy") as a, \
+            lpr.Reader(engine="darknet", cnn_engine="opencv") as b:
+        assert "cnn_engine='numpy'" in repr(a) and "cnn_engine='opencv'" in repr(b)
         for seed in range(4):
             image, _text, _box, _chars = _synthetic_scene(seed)
             pa, pb = a.read(image), b.read(image)
@@ -108,6 +109,23 @@ def test_the_reader_on_either_cnn_engine_reads_the_same(tmp_path):
                 assert abs(x.confidence - y.confidence) < 1e-3
     with pytest.raises(ValueError, match="cnn_engine"):
         lpr.Reader(cnn_engine="tpu")
+
+
+def test_auto_cnn_engine_is_opencv_when_installed_else_numpy(monkeypatch):
+    import lpr
+    from lpr.engines import select
+    from lpr.recognition.char_classifier import resolve_cnn_engine
+
+    assert resolve_cnn_engine("auto") == "opencv"
+    with lpr.Reader(engine="darknet") as reader:
+        assert "cnn_engine='opencv'" in repr(reader)
+    monkeypatch.setattr(select, "opencv_available", lambda: False)
+    assert resolve_cnn_engine("auto") == "numpy"
+    assert resolve_cnn_engine("numpy") == "numpy"
+    with pytest.raises(ValueError, match="needs OpenCV"):
+        resolve_cnn_engine("opencv")
+    with lpr.Reader(engine="darknet") as reader:
+        assert "cnn_engine='numpy'" in repr(reader)
 
 
 def test_cli_reads_the_same_with_either_cnn_engine(tmp_path, capsys):

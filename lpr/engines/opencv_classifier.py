@@ -1,8 +1,8 @@
 """A darknet classifier (the character CNN) run by OpenCV DNN: the same cfg and weights as
 lpr.recognition.numpy_network, and the same outputs (checked when it loads), faster on a CPU.
 
-The NumPy engine stays the reader's default (inference with NumPy alone); this one is the opt-in
-speed-up (``Reader(cnn_engine="opencv")``). The files are checked by NumpyNetwork first, so a
+The reader takes it when OpenCV is installed (``cnn_engine="auto"``, the default; NumPy alone
+with ``cnn_engine="numpy"``). The files are checked by NumpyNetwork first, so a
 cfg or weights file OpenCV would read differently, or silently accept, is refused the same way.
 """
 from __future__ import annotations
