@@ -23,7 +23,18 @@ def _format_countries() -> tuple[str, ...]:
     return tuple(countries())
 
 
-_countries = country_list(_format_countries)
+def _default_countries() -> tuple[str, ...]:
+    from .formats import default_countries
+
+    return default_countries()
+
+
+_country_codes = country_list(_format_countries)
+
+
+def _countries(text: str) -> tuple[str, ...]:
+    """--countries: a comma-separated list of codes, or "all" (every country with rules)."""
+    return _format_countries() if text.strip().lower() == "all" else _country_codes(text)
 
 
 def add_reader_options(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +51,8 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
                        help="character classes from the character CNN or the character detector "
                             "(default: cnn after contours, yolo after the character detector)")
     group.add_argument("--countries", type=_countries, default=None, metavar="LIST",
-                       help="format rules to try, comma-separated (default: all)")
+                       help="format rules to try, comma-separated, or 'all' (default: the countries the models "
+                            "were trained on: " + ",".join(_default_countries()) + ")")
     group.add_argument("--plate-threshold", type=share, default=0.1, metavar="P",
                        help="plate detection confidence (default 0.1: boxes without readable characters are "
                             "dropped anyway)")

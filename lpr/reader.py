@@ -59,7 +59,8 @@ class ReaderOptions:
     char_threshold: float = 0.25       # character detector confidence (best class)
     nms: float = 0.45
     min_chars: int = 2                 # plates with fewer characters read are not returned
-    countries: tuple[str, ...] | None = None   # format rules to try (None: all)
+    countries: tuple[str, ...] | None = None   # format rules to try (None: every country with rules;
+                                               # Reader's default: lpr.formats.default_countries())
     straighten: bool = True            # turn tilted plates level and read them again
     alternatives: bool = True          # contour segmenter: when its first reading fits no format well, also
                                        # read its other segmentations and a wider crop's, keep the one a
@@ -99,8 +100,9 @@ class Reader:
       installed, else NumPy), "numpy" (NumPy alone) or "opencv" (OpenCV DNN on the same files,
       checked to agree with NumPy within 1e-4 when loaded; about 2.5 times faster here, see the
       README's benchmarks). Either reads the same plates.
-    - ``countries``: format rules to try, e.g. ["be"] (default: all); other options: see
-      ReaderOptions. ``models_dir``: a folder with the model files (default: the package's).
+    - ``countries``: format rules to try, e.g. ["be"] or ["es", "pt"] (default: the countries
+      the models were trained on, lpr.formats.default_countries(); every country with rules:
+      lpr.formats.countries()); other options: see ReaderOptions. ``models_dir``: a folder with the model files (default: the package's).
     - ``alternatives`` (contour segmenter): when the first segmentation's reading fits no
       format well, also read the segmenter's other segmentations and a wider crop of the
       detection, and keep the reading a format fits clearly better; more plates read right,
@@ -126,8 +128,11 @@ class Reader:
         if recognizer == "yolo" and segmenter != "yolo":
             raise ValueError("recognizer='yolo' reads the characters the character detector finds: "
                              "use segmenter='yolo', or recognizer='cnn' with segmenter='contours'")
-        self.options = ReaderOptions(plate_threshold, char_threshold, nms, min_chars,
-                                     tuple(countries) if countries is not None else None, straighten,
+        if countries is None:
+            from .formats import default_countries
+
+            countries = default_countries()
+        self.options = ReaderOptions(plate_threshold, char_threshold, nms, min_chars, tuple(countries), straighten,
                                      alternatives)
         self.engine = resolve_engine(engine)
         self.segmenter, self.recognizer = segmenter, recognizer

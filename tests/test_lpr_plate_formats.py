@@ -50,7 +50,7 @@ def test_letter_sets_are_the_synth_ones():
     assert match_plate(cands("AB123CO"), countries=["fr"]) is None
     nl = [t for t in rules.templates() if t.country == "nl"][0]
     assert set(nl.segments[2].options) == set("BDFGHJKLNPRSTVXZ")
-    assert match_plate(cands("12BBAB"), countries=["nl"]) is None     # A is no Dutch letter
+    assert match_plate(cands("12BBAN"), countries=["nl"]) is None     # A is no Dutch letter
     assert match_plate(cands("12BBDF"), countries=["nl"]).text == "12-BB-DF"
 
 
@@ -118,6 +118,32 @@ def test_countries_restrict():
     assert match_plate(cands("AB12CDE"), countries=["BE", "UK"]).country == "uk"
     with pytest.raises(ValueError, match="xx"):
         match_plate(cands("1ABC234"), countries=["be", "xx"])
+
+
+def test_default_countries_are_the_trained_ones_and_the_others_are_asked_for():
+    from lpr.formats import default_countries
+    from lpr.synth.formats import DEFAULT_COUNTRIES
+
+    assert set(default_countries()) == set(DEFAULT_COUNTRIES)
+    assert {"es", "it", "pt", "se", "tr"} <= set(countries()) - set(default_countries())
+    # a Spanish plate with its first digit read as a B: by default no rule fits 7 characters
+    # DDDD LLL, asked for Spain the B is read as the 8 it is drawn like
+    spanish = cands("B685HDP")
+    assert all(m.country != "es" for m in match_all(spanish))
+    m = match_plate(spanish, countries=["es"])
+    assert (m.text, m.country, m.changed) == ("8685 HDP", "es", (0,))
+    assert match_plate(cands("3685HDA"), countries=["es"]) is None      # no vowels on Spanish plates
+    assert match_plate(cands("34AP1438"), countries=["tr"]).text == "34 AP 1438"   # province code 01-81
+    assert match_plate(cands("94AP1438"), countries=["tr"]) is None
+
+
+def test_reading_only_layouts_are_read_but_not_drawn():
+    from lpr.synth.formats import formats_for
+
+    assert [f.key for f in formats_for(["nl"])] == ["nl"]            # seeded NL data sets stay as they were
+    assert not FORMATS_BY_KEY["nl-old"].drawn
+    m = match_plate(cands("35BP39"))                                  # an old Dutch side code: 99-XX-99
+    assert (m.text, m.country, m.format) == ("35-BP-39", "nl", "nl-old:DD-KK-DD")
 
 
 def test_scores_are_ordered_sensibly():
@@ -263,9 +289,9 @@ def test_round_trip_of_generated_texts(fmt):
             assert with_gaps.text.replace("-", " ") == text.replace("-", " "), plate
         else:
             assert with_gaps.text == text, plate
-        anywhere = match_plate(candidates)
+        anywhere = match_plate(candidates, countries=rules.countries())     # every country with rules
         assert anywhere is not None, plate
         assert (anywhere.compact, anywhere.changed) == (plate.chars, ()), (plate, anywhere)
-        anywhere = match_plate(candidates, gaps=gaps)
+        anywhere = match_plate(candidates, countries=rules.countries(), gaps=gaps)
         assert (anywhere.compact, anywhere.changed) == (plate.chars, ()), (plate, anywhere)
         assert anywhere.text.replace("-", " ") == text.replace("-", " ") or anywhere.country != fmt.country

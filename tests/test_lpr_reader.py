@@ -55,6 +55,15 @@ def test_bad_options_are_refused():
         lpr.Reader(engine="tpu")
 
 
+def test_the_reader_tries_the_trained_countries_unless_told():
+    from lpr.formats import countries, default_countries
+
+    with lpr.Reader(engine="darknet") as reader:
+        assert reader.options.countries == default_countries() and "es" not in reader.options.countries
+    with lpr.Reader(engine="darknet", countries=countries()) as reader:
+        assert reader.options.countries == countries()
+
+
 def _synthetic_scene(seed: int):
     """A Belgian plate, level and sharp, pasted on a plain background: the image, its text, the
     plate's box and its characters' boxes (image pixels)."""

@@ -428,6 +428,10 @@ def test_cli_text_output_and_options(video, capsys, tmp_path):
     assert "1 vehicle in 30 frames (15 read)" in lines[1] and "fps" in lines[1] and str(out) in lines[1]
     assert seen == {"engine": "opencv", "countries": ("be", "fr"), "models_dir": Path("/tmp/m")}
     assert count_frames(out)[0] == FRAMES
+    from lpr.formats import countries
+
+    assert video_parser(factory).parse_args(["video", str(video), "--countries", "all"]).countries == countries()
+    assert video_parser(factory).parse_args(["video", str(video)]).countries is None    # the Reader's default
     with pytest.raises(SystemExit):
         video_parser(factory).parse_args(["video", str(video), "--countries", "xx"])
     with pytest.raises(SystemExit):

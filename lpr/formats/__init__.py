@@ -8,7 +8,7 @@ registrations a country issues, and write them as the country does (``1-ABC-234`
 """
 from lpr.formats.matching import (FormatMatch, clean_candidates, fold_confusions, gaps_from_boxes,
                                   match_all, match_plate, normalize)
-from lpr.formats.rules import countries, formats
+from lpr.formats.rules import countries, default_countries, formats
 
-__all__ = ["FormatMatch", "clean_candidates", "countries", "fold_confusions", "formats", "gaps_from_boxes",
-           "match_all", "match_plate", "normalize"]
+__all__ = ["FormatMatch", "clean_candidates", "countries", "default_countries", "fold_confusions", "formats",
+           "gaps_from_boxes", "match_all", "match_plate", "normalize"]

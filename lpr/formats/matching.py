@@ -209,7 +209,7 @@ def match_plate(candidates: Candidates, *, countries: Sequence[str] | None = Non
                 ) -> FormatMatch | None:
     """The best format reading of `candidates` (per character, left to right, two-row plates
     top row first: ``[(char, probability), ...]`` best first), or None when no format of these
-    `countries` (default: all with rules) fits the length, every fit scores below `floor`, or
+    `countries` (default: rules.default_countries()) fits the length, every fit scores below `floor`, or
     readings that need changes tie on evidence and disagree (the caller then keeps the raw
     text). `gaps`: the horizontal gap after each character in character heights (see
     `gaps_from_boxes`); big gaps where a format draws separators add a small bonus."""

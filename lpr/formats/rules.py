@@ -1,9 +1,10 @@
 """The plate-format rules as data: which characters may stand where, per country.
 
 The registrations themselves are not described twice: every rule here is built from the
-synthetic generator's formats (`lpr.synth.formats.FORMATS`), so the reader accepts exactly what
-the generator draws (and so what the recognizer is trained on). What this module adds is what
-reading needs and drawing does not:
+synthetic generator's formats (`lpr.synth.formats.FORMATS`), so the reader accepts what the
+generator draws (and so what the recognizer is trained on), plus the layouts it keeps for
+reading only (PlateFormat.drawn). Which countries a reader tries by default:
+`default_countries`. What this module adds is what reading needs and drawing does not:
 
 - the visual confusions the recognizer makes between a letter and a digit, with a penalty each;
 - how a drawn separator is written in text (the emblem '*' of DE stickers / the SK shield is
@@ -230,16 +231,27 @@ def countries() -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.country for t in templates()))
 
 
+def default_countries() -> tuple[str, ...]:
+    """The countries the reader tries unless told otherwise: those the shipped models were
+    trained on (the generator's default countries). The others' rules are there to be asked for
+    (``countries=["es"]``): each rule a reader tries is one more way for a misread plate (a
+    character lost or gained at an end) to fit, so rules for plates it will not see cost more
+    readings than they win."""
+    from lpr.synth.formats import DEFAULT_COUNTRIES
+
+    return tuple(c for c in countries() if c in DEFAULT_COUNTRIES)
+
+
 def formats() -> tuple[str, ...]:
     """The layout names with rules ("be:N-LLL-DDD", ...), in rule order."""
     return tuple(dict.fromkeys(t.name for t in templates()))
 
 
 def templates_for(length: int, countries_: Sequence[str] | None = None) -> tuple[Template, ...]:
-    """The templates of `length` characters of these countries (all when None), in rule order.
-    ValueError naming an unknown country."""
+    """The templates of `length` characters of these countries (default_countries() when None),
+    in rule order. ValueError naming an unknown country."""
     known = countries()
-    wanted = known if countries_ is None else tuple(c.lower() for c in countries_)
+    wanted = default_countries() if countries_ is None else tuple(c.lower() for c in countries_)
     unknown = [c for c in wanted if c not in known]
     if unknown:
         raise ValueError(f"no plate-format rules for {', '.join(unknown)} (known: {', '.join(known)})")

@@ -71,7 +71,7 @@ class Layout:
 @dataclass(frozen=True)
 class PlateFormat:
     key: str                          # unique, e.g. "de" or "de-moto"
-    country: str                      # the --countries code: be, de, fr, nl, sk, cz, ro, uk, us, br
+    country: str                      # the --countries code: be, de, fr, nl, sk, cz, ro, uk, us, br, ...
     layouts: tuple[Layout, ...]
     size_mm: tuple[float, float]      # width, height
     char_height_mm: float             # per row
@@ -93,6 +93,10 @@ class PlateFormat:
     bolt_holes: bool = False
     row_gap_mm: float = 8.0
     weight: float = 1.0
+    drawn: bool = True                # False: a reading rule only (a layout no longer issued but still on
+                                      # the road); the generator leaves it out, so seeded data sets of the
+                                      # format's country stay as they were
+
 
     @property
     def aspect(self) -> float:
@@ -232,6 +236,12 @@ _BR_CITIES = ("SP - SAO PAULO", "RJ - RIO DE JANEIRO", "MG - BELO HORIZONTE", "P
               "RS - PORTO ALEGRE", "BA - SALVADOR", "SC - FLORIANOPOLIS", "GO - GOIANIA", "DF - BRASILIA")
 
 _FR_LETTERS = tuple(c for c in LETTERS if c not in "IOU")
+_ES_LETTERS = tuple("BCDFGHJKLMNPRSTVWXYZ")            # consonants, no Q (and no Ñ)
+_IT_LETTERS = tuple(c for c in LETTERS if c not in "IOQU")
+_SE_LETTERS = tuple(c for c in LETTERS if c not in "IQV")
+_CYRILLIC_LOOKALIKES = tuple("ABEKMHOPCTXY")             # Cyrillic letters drawn like Latin ones (BG, UA)
+_GREEK_LOOKALIKES = tuple("ABEHIKMNOPTXYZ")              # Greek capitals drawn like Latin ones
+_TR_PROVINCES = tuple(f"{d:02d}" for d in range(1, 82))
 _NL_LETTERS = tuple("BDFGHJKLNPRSTVXZ")
 _UK_LETTERS = tuple(c for c in LETTERS if c not in "IQ")
 _UK_AGE = tuple(f"{y:02d}" for y in range(2, 26)) + tuple(f"{y:02d}" for y in range(51, 76))
@@ -316,6 +326,81 @@ FORMATS: tuple[PlateFormat, ...] = (
         layouts=(Layout(("LLL-DDDD",)),), fonts=(_DIN, _NARROW),
         styles=(Style("grey", (198, 200, 200), BLACK, BLACK), Style("red", (180, 30, 35), WHITE, WHITE, None, None, 0.2)),
         banners=_BR_CITIES, gap_mm=3.0, corner_mm=6, weight=0.5),
+    # ---- reading rules for more countries (drawn on request: `lpr data synth --countries es`; the
+    # shipped models were not trained on them). Rule order puts them after the formats above, so
+    # a reading that fits both keeps the earlier country.
+    PlateFormat(
+        key="nl-old", country="nl", size_mm=(520, 110), char_height_mm=70,
+        layouts=tuple(Layout((p,)) for p in ("DD-KK-DD", "KK-DD-KK", "KK-KK-DD")),
+        classes={"K": _NL_LETTERS}, fonts=(_DIN,), styles=(Style("yellow", EU_YELLOW, BLACK, BLACK),),
+        gap_mm=3.0, border_mm=1.0, weight=0.3, drawn=False),
+    PlateFormat(
+        key="es", country="es", size_mm=(520, 110), char_height_mm=70,
+        layouts=(Layout(("DDDD KKK",)),), classes={"K": _ES_LETTERS}, fonts=(_DIN,), styles=_EU_PLAIN,
+        eu_band=("E",), gap_mm=3.0),
+    PlateFormat(
+        key="it", country="it", size_mm=(520, 110), char_height_mm=68,
+        layouts=(Layout(("KK DDD KK",)),), classes={"K": _IT_LETTERS}, fonts=(_DIN_NARROW,), styles=_EU_PLAIN,
+        eu_band=("I",), gap_mm=3.0),
+    PlateFormat(
+        key="pt", country="pt", size_mm=(520, 110), char_height_mm=70,
+        layouts=(Layout(("LL-DD-LL",), 0.3), Layout(("DD-LL-DD",), 0.35), Layout(("DD-DD-LL",), 0.25),
+                 Layout(("LL-DD-DD",), 0.1)),
+        fonts=(_DIN,), styles=_EU_PLAIN, eu_band=("P",), gap_mm=3.0),
+    PlateFormat(
+        key="se", country="se", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("KKK DDD",), 0.5), Layout(("KKK DDK",), 0.5)), classes={"K": _SE_LETTERS},
+        fonts=(_DIN,), styles=_EU_PLAIN, eu_band=("S",), gap_mm=4.0),
+    PlateFormat(
+        key="no", country="no", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("LL DDDDD",)),), fonts=(_DIN,), styles=_EU_PLAIN, eu_band=("N",), gap_mm=3.0),
+    PlateFormat(
+        key="dk", country="dk", size_mm=(504, 120), char_height_mm=75,
+        layouts=(Layout(("LL DD DDD",)),), fonts=(_DIN,), styles=(Style("white", WHITE, BLACK, (180, 20, 30)),),
+        eu_band=("DK",), gap_mm=3.0),
+    PlateFormat(
+        key="fi", country="fi", size_mm=(440, 118), char_height_mm=80,
+        layouts=(Layout(("LLL-DDD",), 0.85), Layout(("LL-DDD",), 0.15)), fonts=(_DIN,), styles=_EU_PLAIN,
+        eu_band=("FIN",), gap_mm=3.0),
+    PlateFormat(
+        key="hu", country="hu", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("LLL-DDD",), 0.7), Layout(("LL LL-DDD",), 0.3)), fonts=(_DIN,), styles=_EU_PLAIN,
+        eu_band=("H",), gap_mm=3.0),
+    PlateFormat(
+        key="gr", country="gr", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("KKK-DDDD",)),), classes={"K": _GREEK_LOOKALIKES}, fonts=(_DIN,), styles=_EU_PLAIN,
+        eu_band=("GR",), gap_mm=3.0),
+    PlateFormat(
+        key="bg", country="bg", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("KK DDDD KK",), 0.6), Layout(("K DDDD KK",), 0.4)),
+        classes={"K": _CYRILLIC_LOOKALIKES}, fonts=(_DIN,), styles=_EU_PLAIN, eu_band=("BG",), gap_mm=3.0),
+    PlateFormat(
+        key="lt", country="lt", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("LLL DDD",)),), fonts=(_DIN,), styles=_EU_PLAIN, eu_band=("LT",), gap_mm=4.0),
+    PlateFormat(
+        key="lv", country="lv", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("LL-DDDD",)),), fonts=(_DIN,), styles=_EU_PLAIN, eu_band=("LV",), gap_mm=3.0),
+    PlateFormat(
+        key="ee", country="ee", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("DDD LLL",), 0.9), Layout(("DDD LL",), 0.1)), fonts=(_DIN,), styles=_EU_PLAIN,
+        eu_band=("EST",), gap_mm=4.0),
+    PlateFormat(
+        key="hr", country="hr", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("LL DDD{1,2}-L{1,2}",)),), fonts=(_DIN,), styles=_EU_PLAIN, eu_band=("HR",),
+        gap_mm=3.0),
+    PlateFormat(
+        key="rs", country="rs", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("LL DDD-LL",), 0.5), Layout(("LL DDDD-LL",), 0.5)), fonts=(_DIN,), styles=_EU_PLAIN,
+        eu_band=("SRB",), gap_mm=3.0),
+    PlateFormat(
+        key="ua", country="ua", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("KK DDDD KK",)),), classes={"K": _CYRILLIC_LOOKALIKES}, fonts=(_DIN,),
+        styles=_EU_PLAIN, eu_band=("UA",), gap_mm=3.0),
+    PlateFormat(
+        key="tr", country="tr", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("P L DDDD",), 0.2), Layout(("P LL DDD",), 0.2), Layout(("P LL DDDD",), 0.25),
+                 Layout(("P LLL DD",), 0.15), Layout(("P LLL DDD",), 0.2)),
+        classes={"P": _TR_PROVINCES}, fonts=(_DIN,), styles=_EU_PLAIN, eu_band=("TR",), gap_mm=3.0),
 )
 
 FORMATS_BY_KEY: Mapping[str, PlateFormat] = {f.key: f for f in FORMATS}
@@ -324,13 +409,14 @@ DEFAULT_COUNTRIES: tuple[str, ...] = ("be", "de", "fr", "nl", "sk", "cz", "ro", 
 
 
 def formats_for(countries: Sequence[str]) -> tuple[PlateFormat, ...]:
-    """The formats of these country codes; ValueError naming an unknown one."""
+    """The formats of these country codes the generator draws (not the reading-only ones, see
+    PlateFormat.drawn); ValueError naming an unknown country."""
     unknown = [c for c in countries if c not in COUNTRIES]
     if unknown:
         raise ValueError(f"unknown country code(s) {', '.join(unknown)} (known: {', '.join(COUNTRIES)})")
     if not countries:
         raise ValueError("give at least one country")
-    return tuple(f for f in FORMATS if f.country in set(countries))
+    return tuple(f for f in FORMATS if f.country in set(countries) and f.drawn)
 
 
 def pick_format(formats: Sequence[PlateFormat], rng: np.random.Generator,
