@@ -100,9 +100,9 @@ class Reader:
       installed, else NumPy), "numpy" (NumPy alone) or "opencv" (OpenCV DNN on the same files,
       checked to agree with NumPy within 1e-4 when loaded; about 2.5 times faster here, see the
       README's benchmarks). Either reads the same plates.
-    - ``countries``: format rules to try, e.g. ["be"] or ["es", "pt"] (default: the countries
-      the models were trained on, lpr.formats.default_countries(); every country with rules:
-      lpr.formats.countries()); other options: see ReaderOptions. ``models_dir``: a folder with the model files (default: the package's).
+    - ``countries``: format rules to try, e.g. ["be"] or ["es", "pt"], or "all" (every country
+      with rules, lpr.formats.countries()); default: the countries the models were trained on
+      (lpr.formats.default_countries()). Other options: see ReaderOptions. ``models_dir``: a folder with the model files (default: the package's).
     - ``alternatives`` (contour segmenter): when the first segmentation's reading fits no
       format well, also read the segmenter's other segmentations and a wider crop of the
       detection, and keep the reading a format fits clearly better; more plates read right,
@@ -112,7 +112,7 @@ class Reader:
     """
 
     def __init__(self, *, engine: str = "auto", segmenter: str = "contours", recognizer: str | None = None,
-                 countries: Sequence[str] | None = None, plate_threshold: float = 0.1,
+                 countries: Sequence[str] | str | None = None, plate_threshold: float = 0.1,
                  char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
                  straighten: bool = True, alternatives: bool = True, cnn_engine: str = "auto",
                  models_dir: str | os.PathLike | None = None) -> None:
@@ -128,10 +128,11 @@ class Reader:
         if recognizer == "yolo" and segmenter != "yolo":
             raise ValueError("recognizer='yolo' reads the characters the character detector finds: "
                              "use segmenter='yolo', or recognizer='cnn' with segmenter='contours'")
-        if countries is None:
-            from .formats import default_countries
+        if countries is None or isinstance(countries, str):
+            from .formats import countries as every_country, default_countries
 
-            countries = default_countries()
+            countries = (default_countries() if countries is None else every_country() if countries == "all"
+                         else (countries,))
         self.options = ReaderOptions(plate_threshold, char_threshold, nms, min_chars, tuple(countries), straighten,
                                      alternatives)
         self.engine = resolve_engine(engine)

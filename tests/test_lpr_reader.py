@@ -60,8 +60,10 @@ def test_the_reader_tries_the_trained_countries_unless_told():
 
     with lpr.Reader(engine="darknet") as reader:
         assert reader.options.countries == default_countries() and "es" not in reader.options.countries
-    with lpr.Reader(engine="darknet", countries=countries()) as reader:
+    with lpr.Reader(engine="darknet", countries="all") as reader:
         assert reader.options.countries == countries()
+    with lpr.Reader(engine="darknet", countries="es") as reader:
+        assert reader.options.countries == ("es",)
 
 
 def _synthetic_scene(seed: int):
