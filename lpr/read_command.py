@@ -61,6 +61,9 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-alternatives", dest="alternatives", action="store_false",
                        help="read only the contour segmenter's first segmentation, not also its others and a "
                             "wider crop's when it fits no format well (faster, fewer plates read right)")
+    group.add_argument("--no-eu-band", dest="eu_band", action="store_false",
+                       help="without --countries, a plate with the blue EU band is matched against every "
+                            "country's format rules; this keeps it to the default countries")
     group.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
                        help="read the models from DIR (<name>.cfg/.weights) instead of the package's")
 
@@ -70,7 +73,8 @@ def reader_from_args(args: argparse.Namespace):
 
     return Reader(engine=args.engine, segmenter=args.segmenter, recognizer=args.recognizer, countries=args.countries,
                   plate_threshold=args.plate_threshold, char_threshold=args.char_threshold,
-                  alternatives=args.alternatives, cnn_engine=args.cnn_engine, models_dir=args.models_dir)
+                  alternatives=args.alternatives, eu_band=args.eu_band, cnn_engine=args.cnn_engine,
+                  models_dir=args.models_dir)
 
 
 def _expand(paths: list[Path], recursive: bool) -> Iterator[Path]:

@@ -26,6 +26,7 @@ from .engines.select import open_yolo, resolve_engine
 from .formats import gaps_from_boxes, match_plate
 from .formats.matching import FormatMatch
 from .image_input import ImageSource, load_image
+from .plate_band import has_eu_band
 from .plate_crop import PlateCrop, crop_plate, straighten
 from .results import CharRead, PlateRead, Timings
 
@@ -65,6 +66,8 @@ class ReaderOptions:
     alternatives: bool = True          # contour segmenter: when its first reading fits no format well, also
                                        # read its other segmentations and a wider crop's, keep the one a
                                        # format rule fits clearly best (more CNN work per plate)
+    eu_band: bool = True               # with the default countries: a plate carrying the blue EU band is
+                                       # matched against every country's rules (lpr.plate_band)
 
     def __post_init__(self) -> None:
         for name in ("plate_threshold", "char_threshold", "nms"):
@@ -102,7 +105,9 @@ class Reader:
       README's benchmarks). Either reads the same plates.
     - ``countries``: format rules to try, e.g. ["be"] or ["es", "pt"], or "all" (every country
       with rules, lpr.formats.countries()); default: the countries the models were trained on
-      (lpr.formats.default_countries()). Other options: see ReaderOptions. ``models_dir``: a folder with the model files (default: the package's).
+      (lpr.formats.default_countries()), and every country's for a plate that carries the
+      blue EU band (``eu_band=True``, the default; lpr.plate_band). Other options: see
+      ReaderOptions. ``models_dir``: a folder with the model files (default: the package's).
     - ``alternatives`` (contour segmenter): when the first segmentation's reading fits no
       format well, also read the segmenter's other segmentations and a wider crop of the
       detection, and keep the reading a format fits clearly better; more plates read right,
@@ -114,7 +119,7 @@ class Reader:
     def __init__(self, *, engine: str = "auto", segmenter: str = "contours", recognizer: str | None = None,
                  countries: Sequence[str] | str | None = None, plate_threshold: float = 0.1,
                  char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
-                 straighten: bool = True, alternatives: bool = True, cnn_engine: str = "auto",
+                 straighten: bool = True, alternatives: bool = True, eu_band: bool = True, cnn_engine: str = "auto",
                  models_dir: str | os.PathLike | None = None) -> None:
         if segmenter not in SEGMENTERS:
             raise ValueError(f"segmenter must be one of {', '.join(SEGMENTERS)}, got {segmenter!r}")
@@ -128,17 +133,19 @@ class Reader:
         if recognizer == "yolo" and segmenter != "yolo":
             raise ValueError("recognizer='yolo' reads the characters the character detector finds: "
                              "use segmenter='yolo', or recognizer='cnn' with segmenter='contours'")
-        if countries is None or isinstance(countries, str):
-            from .formats import countries as every_country, default_countries
+        from .formats import countries as every_country, default_countries
 
+        # the countries were not given: a plate with the EU band is matched against every country's rules
+        self._band_countries = every_country() if countries is None and eu_band else None
+        if countries is None or isinstance(countries, str):
             countries = (default_countries() if countries is None else every_country() if countries == "all"
                          else (countries,))
         self.options = ReaderOptions(plate_threshold, char_threshold, nms, min_chars, tuple(countries), straighten,
-                                     alternatives)
+                                     alternatives, eu_band)
         self.engine = resolve_engine(engine)
         self.segmenter, self.recognizer = segmenter, recognizer
         self._closers = []
-        self._lengths: dict[int, bool] = {}     # reading length -> whether a rule could fit it
+        self._lengths: dict[tuple, bool] = {}   # (reading length, countries) -> whether a rule could fit it
         try:
             plates = mf.model_files(mf.PLATE_DETECTOR, models_dir)
             self._plate_detector = open_yolo(plates.cfg, plates.weights, plates.names, self.engine)
@@ -251,7 +258,7 @@ class Reader:
         crop, segmentations = self._segment_straight(crop, self.options.alternatives)
         segment_ms = _ms(t)
         t = time.perf_counter()
-        chosen = self._recognize(image, det.box, crop, segmentations)
+        chosen = self._recognize(image, det.box, crop, segmentations, self._countries_for(crop))
         recognize_ms = _ms(t)
         if chosen is None:
             return None
@@ -273,8 +280,16 @@ class Reader:
                          detection_confidence=float(det.confidence), chars=chars, country=country,
                          format=fmt, timings=timings)
 
+    def _countries_for(self, crop: PlateCrop) -> tuple[str, ...]:
+        """The format rules to try on this plate: the reader's countries, or every country's
+        when the countries were not given and the plate carries the EU band (lpr.plate_band)."""
+        if self._band_countries is not None and has_eu_band(crop.image):
+            return self._band_countries
+        return self.options.countries
+
     def _recognize(self, image: np.ndarray, box: Box, crop: PlateCrop,
-                   segmentations: list[tuple[list[Box], list[Classes] | None]]) -> Chosen | None:
+                   segmentations: list[tuple[list[Box], list[Classes] | None]],
+                   countries: tuple[str, ...]) -> Chosen | None:
         """The chosen reading (see _choose) of the crop's segmentations. With the CNN, the
         segmenter's choice is read first; after the contour segmenter, when another reading
         could still beat it (a format score is at most 1, so a first reading scoring
@@ -282,11 +297,11 @@ class Reader:
         first segmentation of a wider crop of the detection (a tight box cuts off an end
         character, which the segmenter then drops)."""
         if self._classifier is None:              # the character detector's own classes
-            return self._choose([(crop, boxes, classes) for boxes, classes in segmentations])
+            return self._choose([(crop, boxes, classes) for boxes, classes in segmentations], countries)
         read: dict = {}
         first = [(crop, boxes) for boxes, _ in segmentations[:1]]
         readings = [(c, b, r) for (c, b), r in zip(first, self._classify(first, read))]
-        chosen = self._choose(readings)
+        chosen = self._choose(readings, countries)
         if not self.options.alternatives or self._char_detector is not None or (
                 chosen is not None and chosen[3] is not None and chosen[3].score * ALTERNATIVE_MARGIN >= 1.0):
             return chosen
@@ -296,19 +311,21 @@ class Reader:
             wide, found = self._segment_straight(wide, alternatives=False)   # its others: rarely worth it
             others += [(wide, boxes) for boxes, _ in found]
         # only readings of a length some rule has (or one more: _match may drop an end) can win
-        others = [(c, boxes) for c, boxes in others if self._fits_a_rule(len(boxes))]
+        others = [(c, boxes) for c, boxes in others if self._fits_a_rule(len(boxes), countries)]
         readings += [(c, b, r) for (c, b), r in zip(others, self._classify(others, read))]
-        return self._choose(readings)
+        return self._choose(readings, countries)
 
-    def _fits_a_rule(self, length: int) -> bool:
+    def _fits_a_rule(self, length: int, countries: tuple[str, ...]) -> bool:
         from .formats.rules import templates_for
 
-        if length not in self._lengths:
-            self._lengths[length] = bool(templates_for(length, self.options.countries)) or (
-                length >= TRIM_MIN_CHARS and bool(templates_for(length - 1, self.options.countries)))
-        return self._lengths[length]
+        key = (length, countries)
+        if key not in self._lengths:
+            self._lengths[key] = bool(templates_for(length, countries)) or (
+                length >= TRIM_MIN_CHARS and bool(templates_for(length - 1, countries)))
+        return self._lengths[key]
 
-    def _choose(self, readings: Sequence[tuple[PlateCrop, list[Box], list[Classes]]]) -> Chosen | None:
+    def _choose(self, readings: Sequence[tuple[PlateCrop, list[Box], list[Classes]]],
+                countries: tuple[str, ...]) -> Chosen | None:
         """Of the readings (crop, character boxes in it, candidates), the one a format rule fits
         best, the first one (the segmenter's choice) by a margin (ALTERNATIVE_MARGIN; and when no
         rule fits the first, another must also be read about as surely: ALTERNATIVE_SURENESS);
@@ -322,7 +339,7 @@ class Reader:
                 continue
             if len(candidates) < max(self.options.min_chars, 1):
                 continue
-            match, keep = self._match(candidates, boxes)
+            match, keep = self._match(candidates, boxes, countries)
             if match is None:
                 if k == 0 and len(candidates) <= MAX_UNMATCHED_CHARS:
                     floor = ALTERNATIVE_SURENESS * _sureness(candidates)
@@ -337,13 +354,13 @@ class Reader:
             return None
         return crop, boxes, candidates, None
 
-    def _match(self, candidates, boxes) -> tuple[FormatMatch | None, slice]:
+    def _match(self, candidates, boxes, countries: tuple[str, ...]) -> tuple[FormatMatch | None, slice]:
         """The best format reading, and which characters it uses: all of them, or, when no rule
         fits them all, all but the first or the last when that one may be a plate's border, a
         screw or a sticker read as a character (_may_be_extra); otherwise None (the reading
         stays unformatted: a plate of a layout no rule has keeps all its characters)."""
         def match(keep: slice):
-            return match_plate([list(c) for c in candidates[keep]], countries=self.options.countries,
+            return match_plate([list(c) for c in candidates[keep]], countries=countries,
                                gaps=gaps_from_boxes(boxes[keep]))
 
         everything = slice(None)

@@ -302,21 +302,21 @@ def _reading(text, probability=0.95):
 def test_a_reading_a_format_fits_wins_over_one_none_fits(reader):
     from lpr.reader import ALTERNATIVE_MARGIN
 
-    chosen = reader._choose([_reading("WWABC234"), _reading("1ABC234")])
+    chosen = reader._choose([_reading("WWABC234"), _reading("1ABC234")], reader.options.countries)
     assert chosen[3] is not None and chosen[3].compact == "1ABC234" and len(chosen[2]) == 7
     # ... unless it was read much less surely than the first: a plate no rule fits stays as read
-    chosen = reader._choose([_reading("WWABC234"), _reading("1ABC234", 0.80)])
+    chosen = reader._choose([_reading("WWABC234"), _reading("1ABC234", 0.80)], reader.options.countries)
     assert chosen[3] is None and "".join(c[0][0] for c in chosen[2]) == "WWABC234"
     # the segmenter's choice stands unless another reading fits a format clearly better
     first, other = _reading("1ABC234", 0.80), _reading("1ABC284", 0.80 * ALTERNATIVE_MARGIN * 0.98)
-    assert reader._choose([first, other])[3].compact == "1ABC234"
+    assert reader._choose([first, other], reader.options.countries)[3].compact == "1ABC234"
     other = _reading("1ABC284", min(0.80 * ALTERNATIVE_MARGIN * 1.1, 1.0))
-    assert reader._choose([first, other])[3].compact == "1ABC284"
+    assert reader._choose([first, other], reader.options.countries)[3].compact == "1ABC284"
     # no rule fits any: the first reading as read; too short for a plate: nothing
-    chosen = reader._choose([_reading("WWW"), _reading("MMMM")])
+    chosen = reader._choose([_reading("WWW"), _reading("MMMM")], reader.options.countries)
     assert chosen[3] is None and "".join(c[0][0] for c in chosen[2]) == "WWW"
-    assert reader._choose([_reading("W"), _reading("1ABC234")])[3].compact == "1ABC234"
-    assert reader._choose([]) is None
+    assert reader._choose([_reading("W"), _reading("1ABC234")], reader.options.countries)[3].compact == "1ABC234"
+    assert reader._choose([], reader.options.countries) is None
 
 
 def test_an_end_character_is_dropped_to_fit_a_format_only_when_it_may_be_no_character(reader):
@@ -330,7 +330,7 @@ def test_an_end_character_is_dropped_to_fit_a_format_only_when_it_may_be_no_char
             candidates = [((c[0][0], probs.get(k, c[0][1])),) + c[1:] for k, c in enumerate(candidates)]
         if boxes:
             row = [boxes.get(k, b) for k, b in enumerate(row)]
-        found, keep = reader._match(candidates, np.asarray(row))
+        found, keep = reader._match(candidates, np.asarray(row), reader.options.countries)
         return None if found is None else found.compact, keep
 
     assert match("1ABC2345") == (None, slice(None))                          # sure, alike: kept
@@ -434,3 +434,16 @@ def test_read_crop_reads_a_plate_cut_out_of_its_image(reader, tmp_path, capsys):
     scores = json.loads(capsys.readouterr().out)
     assert scores["plates"] == 4 and scores["detection_recall"] == 1.0
     assert scores["strict_accuracy"] == right / 4
+
+
+def test_a_banded_plate_is_read_with_every_countrys_rules():
+    from test_lpr_reader_parts import _rendered_crop
+
+    with lpr.Reader(engine="darknet") as reader, lpr.Reader(engine="darknet", eu_band=False) as narrow, \
+            lpr.Reader(engine="darknet", countries=["be"]) as belgian:
+        for seed in range(3):
+            crop, text = _rendered_crop("es", seed)
+            read = reader.read_crop(crop)
+            assert (read.compact, read.country) == (text, "es")
+            assert (narrow.read_crop(crop) or read).country != "es"        # no Spanish rule tried
+            assert (belgian.read_crop(crop) or read).country != "es"       # countries given: kept to them

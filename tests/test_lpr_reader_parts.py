@@ -1,7 +1,8 @@
 """The reader's model-free stages: reading order, crops and their mapping back, grouping of
-the character detector's per-class detections, evaluation scoring."""
+the character detector's per-class detections, evaluation scoring, the EU band."""
 import math
 
+import cv2
 import numpy as np
 import pytest
 
@@ -198,3 +199,35 @@ def test_a_list_of_plate_crops_reads_text_and_paths_from_a_root(tmp_path):
         read_labels(listing, tmp_path / "extra.txt")
     with pytest.raises(ValueError, match="--root"):
         read_labels(root, root=root)               # a folder's labels name their own images
+
+
+# --------------------------------------------------------------------------- the EU band
+
+def _rendered_crop(key: str, seed: int, **kwargs) -> tuple[np.ndarray, str]:
+    """A plate of synth format `key` drawn level (BGR, cut to the plate) and its text."""
+    from lpr.synth.formats import FORMATS_BY_KEY, generate_text
+    from lpr.synth.render import render_plate
+
+    rng = np.random.default_rng(seed)
+    fmt = FORMATS_BY_KEY[key]
+    plate = render_plate(fmt, generate_text(fmt, rng), rng, cap_px=48, holder_probability=0.0, **kwargs)
+    b = plate.plate_box
+    bgr = cv2.cvtColor(plate.image, cv2.COLOR_RGB2BGR)
+    return bgr[int(b.y1):int(b.y2), int(b.x1):int(b.x2)], plate.text.chars
+
+
+def test_the_eu_band_is_found_on_banded_plates_only():
+    from lpr.plate_band import has_eu_band
+
+    assert all(has_eu_band(_rendered_crop("es", seed)[0]) for seed in range(8))
+    assert all(has_eu_band(_rendered_crop("be", seed)[0]) for seed in range(8))
+    # US plates: white, gradient and all-blue styles, blue text: no band
+    assert not any(has_eu_band(_rendered_crop("us", seed)[0]) for seed in range(30))
+    crop = _rendered_crop("es", 0)[0]
+    assert not has_eu_band(crop[:, crop.shape[1] // 4:])                 # the band cut away
+    assert not has_eu_band(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY))      # grey: nothing to tell
+    assert not has_eu_band(crop[:3, :5])
+    blue = np.zeros((60, 300, 3), np.uint8)
+    blue[:] = (153, 51, 0)                                               # EU blue, all over
+    assert not has_eu_band(blue)
+
