@@ -1,9 +1,10 @@
 """Whether a plate crop carries the blue EU band at its left end (a European plate).
 
 The band is a strip of saturated blue as tall as the plate, about a twelfth of its width. The
-reader uses it to try the format rules of every European country on that plate, not only the
-countries the models were trained on (lpr.formats.default_countries): the band says the plate
-is European, so those rules are no longer a long shot (see Reader's ``countries``).
+reader uses it to try the format rules of every country it has on that plate, not only those of
+the countries the models were trained on (lpr.formats.default_countries): the band says the
+plate is European (or Turkish, Ukrainian, ...), so those rules are no longer a long shot (see
+Reader's ``countries``).
 """
 from __future__ import annotations
 

@@ -60,8 +60,7 @@ class ReaderOptions:
     char_threshold: float = 0.25       # character detector confidence (best class)
     nms: float = 0.45
     min_chars: int = 2                 # plates with fewer characters read are not returned
-    countries: tuple[str, ...] | None = None   # format rules to try (None: every country with rules;
-                                               # Reader's default: lpr.formats.default_countries())
+    countries: tuple[str, ...] | None = None   # format rules to try (None: lpr.formats.default_countries())
     straighten: bool = True            # turn tilted plates level and read them again
     alternatives: bool = True          # contour segmenter: when its first reading fits no format well, also
                                        # read its other segmentations and a wider crop's, keep the one a
