@@ -23,12 +23,6 @@ def _format_countries() -> tuple[str, ...]:
     return tuple(countries())
 
 
-def _default_countries() -> tuple[str, ...]:
-    from .formats import default_countries
-
-    return default_countries()
-
-
 _country_codes = country_list(_format_countries)
 
 
@@ -52,7 +46,8 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
                             "(default: cnn after contours, yolo after the character detector)")
     group.add_argument("--countries", type=_countries, default=None, metavar="LIST",
                        help="format rules to try, comma-separated, or 'all' (default: the countries the models "
-                            "were trained on: " + ",".join(_default_countries()) + ")")
+                            "were trained on, lpr.formats.default_countries(), and every country for a "
+                            "plate with the EU band; an unknown code lists them all)")
     group.add_argument("--plate-threshold", type=share, default=0.1, metavar="P",
                        help="plate detection confidence (default 0.1: boxes without readable characters are "
                             "dropped anyway)")
