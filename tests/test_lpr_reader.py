@@ -64,6 +64,16 @@ def test_the_reader_tries_the_trained_countries_unless_told():
         assert reader.options.countries == countries()
     with lpr.Reader(engine="darknet", countries="es") as reader:
         assert reader.options.countries == ("es",)
+    import argparse
+
+    from lpr.read_command import add_reader_options, reader_from_args
+
+    parser = argparse.ArgumentParser()
+    add_reader_options(parser)
+    with reader_from_args(parser.parse_args(["--engine", "darknet", "--no-eu-band"])) as reader:
+        assert reader.options.eu_band is False and reader._band_countries is None
+    with reader_from_args(parser.parse_args(["--engine", "darknet", "--countries", "all"])) as reader:
+        assert reader.options.countries == countries()
 
 
 def _synthetic_scene(seed: int):

@@ -432,6 +432,8 @@ def test_cli_text_output_and_options(video, capsys, tmp_path):
 
     assert video_parser(factory).parse_args(["video", str(video), "--countries", "all"]).countries == countries()
     assert video_parser(factory).parse_args(["video", str(video)]).countries is None    # the Reader's default
+    assert video_parser(factory).parse_args(["video", str(video)]).eu_band is True
+    assert video_parser(factory).parse_args(["video", str(video), "--no-eu-band"]).eu_band is False
     with pytest.raises(SystemExit):
         video_parser(factory).parse_args(["video", str(video), "--countries", "xx"])
     with pytest.raises(SystemExit):
