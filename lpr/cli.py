@@ -120,7 +120,7 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
                                  description="Prepare training data: validate, split by group, write darknet "
                                              "dataset folders.")
     data.set_defaults(func=lambda args: _missing_subcommand(data))
-    sub = data.add_subparsers(dest="data_command", metavar="{plates,chars,validate,synth}")
+    sub = data.add_subparsers(dest="data_command", metavar="{plates,chars,validate,synth,self-label}")
 
     plates = sub.add_parser(
         "plates", help="ro-plates (VOC XML) -> darknet plate-detector dataset",
@@ -178,6 +178,10 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
     from lpr.synth.cli import add_synth_command
 
     add_synth_command(sub)
+
+    from lpr.data.self_label_command import add_self_label_command
+
+    add_self_label_command(sub)
 
 
 # --------------------------------------------------------------------------- entry point

@@ -457,3 +457,42 @@ def test_a_banded_plate_is_read_with_every_countrys_rules():
             assert (read.compact, read.country) == (text, "es")
             for other in (narrow.read_crop(crop), belgian.read_crop(crop)):
                 assert other is None or other.country != "es"    # no band rule / countries given: kept to them
+
+
+def test_cli_self_label_writes_the_plates_it_reads_surely(tmp_path, capsys):
+    """`lpr data self-label --scenes` on generated Belgian scenes: each plate kept carries the
+    characters the reader read, each box over one of the drawn characters, and the image a
+    crop list excludes is not read."""
+    from lpr.cli import main
+    from lpr.data.boxes import xyxy_iou
+    from lpr.training.evaluate_detector import read_yolo_boxes
+
+    truths = {}
+    for seed in range(6):
+        image, text, _, chars = _synthetic_scene(seed)
+        cv2.imwrite(str(tmp_path / f"scene{seed}.png"), image)
+        truths[f"scene{seed}.png"] = (text, chars)
+    (tmp_path / "measured.tsv").write_text("scene5.png\tX\n")
+    out = tmp_path / "labels"
+    code = main(["data", "self-label", str(out), str(tmp_path), "--scenes", "--quiet", "--engine", "darknet",
+                 "--exclude", str(tmp_path / "measured.tsv")])
+    printed = capsys.readouterr().out
+    assert code == 0, printed
+    assert "5 images read (1 excluded)" in printed
+    rows = [r.split("\t") for r in (out / "readings.tsv").read_text().splitlines()[1:]]
+    assert len(rows) >= 3 and not any(r[1].endswith("scene5.png") for r in rows)
+    right = 0
+    for name, source, text, country, _, sureness in rows:
+        assert country and float(sureness) >= 0.9
+        image = cv2.imread(str(out / "images" / name))
+        boxes, classes = read_yolo_boxes(str(out / "images" / name), image.shape[1], image.shape[0])
+        assert "".join(mf.CHARACTERS[c] for c in classes) == "".join(c for c in text if c.isalnum())
+        truth_text, truth_chars = truths[Path(source).name]
+        right += "".join(mf.CHARACTERS[c] for c in classes) == truth_text
+        # the crop's offset in the scene: the label boxes, moved back, lie over the drawn characters
+        scene = cv2.imread(source)
+        found = cv2.matchTemplate(scene, image, cv2.TM_SQDIFF)
+        left, top = cv2.minMaxLoc(found)[2]
+        for box in boxes + [left, top, left, top]:
+            assert max(xyxy_iou(box, t) for t in truth_chars) > 0.5
+    assert right >= len(rows) - 1

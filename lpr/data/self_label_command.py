@@ -1,0 +1,87 @@
+"""`lpr data self-label OUT_DIR SOURCE...`: character labels for real plates from the reader's
+sure, format-fitting readings (lpr.data.self_labels), for `lpr train cnn --train OUT_DIR/train.txt`.
+
+Registered by lpr.cli's `data` group; exit codes as there: 0 done, 1 nothing kept or the output
+folder stopped us.
+"""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from pathlib import Path
+
+from lpr.cli_types import share
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def source_images(sources: list[Path]) -> Iterator[Path]:
+    """Image files of SOURCE arguments: an image, a folder (searched recursively, sorted) or a
+    darknet image list (.txt, one path per line, relative to the list's folder)."""
+    from lpr.evaluation import IMAGE_SUFFIXES
+
+    for source in sources:
+        if source.is_dir():
+            yield from sorted(p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+        elif source.suffix.lower() == ".txt":
+            for line in source.read_text().splitlines():
+                if line.strip() and not line.lstrip().startswith("#"):
+                    path = Path(line.strip())
+                    yield path if path.is_absolute() else source.parent / path
+        elif source.is_file():
+            yield source
+        else:
+            raise FileNotFoundError(f"{source}: no such image, folder or list")
+
+
+def excluded_images(lists: list[Path], root: Path | None) -> list[Path]:
+    """The images of crop lists (.tsv, IMAGE<TAB>TEXT; lpr eval's format)."""
+    from lpr.evaluation import read_labels
+
+    return [item.path for listing in lists for item in read_labels(listing, root=root)]
+
+
+def run_self_label(args: argparse.Namespace) -> int:
+    from lpr.read_command import reader_from_args
+
+    from .self_labels import self_label
+
+    exclude = excluded_images(args.exclude, args.root)
+    images = list(source_images(args.sources))
+    with reader_from_args(args) as reader:
+        summary = self_label(reader, images, args.out, scenes=args.scenes, min_sureness=args.min_sureness,
+                             exclude=exclude, show_progress=not args.quiet)
+    countries = ", ".join(f"{c} {n}" for c, n in summary.per_country.items()) or "-"
+    print(f"{summary.images} images read ({len(exclude)} excluded), {summary.kept} plates kept, "
+          f"{summary.characters} characters; per country: {countries}")
+    print(f"image list: {summary.train_list}")
+    return EXIT_OK if summary.kept else EXIT_FAILED
+
+
+def add_self_label_command(sub: argparse._SubParsersAction) -> None:
+    """Add `self-label` to the `data` subcommands."""
+    from lpr.read_command import add_reader_options
+
+    parser = sub.add_parser(
+        "self-label", help="real plates -> character boxes and classes from the reader's sure readings",
+        description="Read real plates with the reader and write each reading that a country's format rule fits, "
+                    "with its characters read surely (geometric mean of their confidences >= --min-sureness), as a character detection dataset (OUT_DIR/images, "
+                    "labels, train.txt, readings.tsv) for `lpr train cnn`. The format rule supplies what the "
+                    "CNN alone could not tell (B/8 in a letter position). Some labels are wrong: measure how many "
+                    "on a list with known text before training on them (README).")
+    parser.add_argument("out", type=Path, metavar="OUT_DIR", help="where to write the dataset (must not hold one)")
+    parser.add_argument("sources", type=Path, nargs="+", metavar="SOURCE",
+                        help="images, folders (recursive) or image lists (.txt)")
+    parser.add_argument("--scenes", action="store_true",
+                        help="the images are scenes: read every plate the detector finds (default: each image is "
+                             "one plate crop, read without the detector)")
+    parser.add_argument("--min-sureness", type=share, default=0.9, metavar="P",
+                        help="keep readings whose characters' confidences have at least this geometric mean "
+                             "(default 0.9; the plate detector's confidence does not count)")
+    parser.add_argument("--exclude", type=Path, nargs="*", default=[], metavar="LIST",
+                        help="crop lists (.tsv, IMAGE<TAB>TEXT) whose images are not read: the sets you measure on")
+    parser.add_argument("--root", type=Path, default=None, metavar="DIR",
+                        help="where --exclude lists' relative paths start (default: each list's folder)")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_reader_options(parser)
+    parser.set_defaults(func=run_self_label)
