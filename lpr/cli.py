@@ -120,7 +120,7 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
                                  description="Prepare training data: validate, split by group, write darknet "
                                              "dataset folders.")
     data.set_defaults(func=lambda args: _missing_subcommand(data))
-    sub = data.add_subparsers(dest="data_command", metavar="{plates,chars,validate,synth,self-label}")
+    sub = data.add_subparsers(dest="data_command", metavar="{plates,chars,validate,synth,self-label,self-label-check}")
 
     plates = sub.add_parser(
         "plates", help="ro-plates (VOC XML) -> darknet plate-detector dataset",

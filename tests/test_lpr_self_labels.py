@@ -32,8 +32,16 @@ class FakeReader:
         self.crops, self.scenes, self.asked = crops or {}, scenes or {}, []
 
     def read_crop(self, pixels):
+        if not isinstance(pixels, np.ndarray):        # a path, as the real reader takes too
+            pixels = cv2.imread(str(pixels))
         self.asked.append(int(pixels[0, 0, 0]))
         return self.crops.get(int(pixels[0, 0, 0]))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        pass
 
     def read(self, pixels):
         self.asked.append(int(pixels[0, 0, 0]))
@@ -110,3 +118,40 @@ def test_sources_and_exclusions_are_expanded(tmp_path):
     tsv = tmp_path / "read.tsv"
     tsv.write_text("# IMAGE<TAB>TEXT\ncrops/sub/a.png\tAB12\n")
     assert excluded_images([tsv], tmp_path) == [a]
+
+
+def test_label_precision_counts_the_kept_readings_that_are_right(tmp_path):
+    from lpr.data.self_labels import label_precision
+    from lpr.evaluation import read_labels
+
+    for value in (10, 20, 30, 40):
+        _write(tmp_path / f"{value}.png", value)
+    (tmp_path / "known.tsv").write_text("10.png\t1ABC234\n20.png\tAB12CD\n30.png\tXY99\n40.png\tOO11\n")
+    reader = FakeReader(crops={
+        10: _plate("1ABC234", _row_boxes(7)),                       # kept, right
+        20: _plate("AB12CO", _row_boxes(6)),                        # kept, wrong even folded
+        30: _plate("XY99", _row_boxes(4), sureness=0.6),            # not kept
+        40: _plate("0011", _row_boxes(4)),                          # kept, right only folded
+    })
+    found = label_precision(reader, read_labels(tmp_path / "known.tsv"), min_sureness=0.9)
+    assert (found.crops, found.kept, found.right, found.right_folded) == (4, 3, 1, 2)
+    assert [(Path(w[0]).name, w[1], w[2]) for w in found.wrong] == [("20.png", "AB12CD", "AB12CO"),
+                                                                     ("40.png", "OO11", "0011")]
+
+
+def test_the_check_command_prints_what_would_be_kept_and_refuses_other_lists(tmp_path, monkeypatch, capsys):
+    import lpr.read_command
+    from lpr.cli import main
+
+    _write(tmp_path / "10.png", 10)
+    _write(tmp_path / "20.png", 20)
+    (tmp_path / "known.tsv").write_text("10.png\t1ABC234\n20.png\tAB12CD\n")
+    reader = FakeReader(crops={10: _plate("1ABC234", _row_boxes(7)), 20: _plate("AB12CO", _row_boxes(6))})
+    monkeypatch.setattr(lpr.read_command, "reader_from_args", lambda args: reader)
+    assert main(["data", "self-label-check", str(tmp_path / "known.tsv")]) == 0
+    out = capsys.readouterr().out
+    assert "2 of 2 crops would be kept at sureness >= 0.9; right: 1 (0.500)" in out
+    assert "truth AB12CD, read AB12CO" in out
+    (tmp_path / "list.txt").write_text("10.png\n")
+    assert main(["data", "self-label-check", str(tmp_path / "list.txt")]) == 2
+    assert "crop list" in capsys.readouterr().err

@@ -1,5 +1,6 @@
 """`lpr data self-label OUT_DIR SOURCE...`: character labels for real plates from the reader's
-sure, format-fitting readings (lpr.data.self_labels), for `lpr train cnn --train OUT_DIR/train.txt`.
+sure, format-fitting readings (lpr.data.self_labels), for `lpr train cnn --train OUT_DIR/train.txt`;
+`lpr data self-label-check LIST.tsv`: how many of those labels would be wrong, on crops of known text.
 
 Registered by lpr.cli's `data` group; exit codes as there: 0 done, 1 nothing kept or the output
 folder stopped us.
@@ -58,8 +59,27 @@ def run_self_label(args: argparse.Namespace) -> int:
     return EXIT_OK if summary.kept else EXIT_FAILED
 
 
+def run_self_label_check(args: argparse.Namespace) -> int:
+    from lpr.evaluation import read_labels
+    from lpr.read_command import reader_from_args
+
+    from .self_labels import label_precision
+
+    if args.list.suffix.lower() != ".tsv":
+        raise ValueError(f"{args.list}: give a crop list (.tsv, IMAGE<TAB>TEXT)")
+    items = read_labels(args.list, root=args.root)
+    with reader_from_args(args) as reader:
+        found = label_precision(reader, items, min_sureness=args.min_sureness)
+    share = (lambda n: f"{n / found.kept:.3f}") if found.kept else (lambda n: "-")
+    print(f"{found.kept} of {found.crops} crops would be kept at sureness >= {args.min_sureness}; right: "
+          f"{found.right} ({share(found.right)}), with O/0 I/1 folded {found.right_folded} ({share(found.right_folded)})")
+    for image, truth, read in found.wrong:
+        print(f"  {image}: truth {truth}, read {read}")
+    return EXIT_OK
+
+
 def add_self_label_command(sub: argparse._SubParsersAction) -> None:
-    """Add `self-label` to the `data` subcommands."""
+    """Add `self-label` and `self-label-check` to the `data` subcommands."""
     from lpr.read_command import add_reader_options
 
     parser = sub.add_parser(
@@ -85,3 +105,15 @@ def add_self_label_command(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     add_reader_options(parser)
     parser.set_defaults(func=run_self_label)
+
+    check = sub.add_parser(
+        "self-label-check", help="how many self-labels would be wrong, on crops whose text is known",
+        description="Read a crop list with known text (.tsv, IMAGE<TAB>TEXT, as `lpr eval` reads) the way "
+                    "`lpr data self-label` would, and print how many readings it would keep and how many of "
+                    "those are right. Nothing is written.")
+    check.add_argument("list", type=Path, metavar="LIST", help="crop list (.tsv)")
+    check.add_argument("--root", type=Path, default=None, metavar="DIR",
+                       help="where the list's relative paths start (default: the list's folder)")
+    check.add_argument("--min-sureness", type=share, default=0.9, metavar="P", help="as for self-label (default 0.9)")
+    add_reader_options(check)
+    check.set_defaults(func=run_self_label_check)
