@@ -28,7 +28,7 @@ from .formats.matching import FormatMatch
 from .image_input import ImageSource, load_image
 from .plate_band import has_eu_band
 from .plate_crop import PlateCrop, crop_plate, straighten
-from .results import CharRead, PlateRead, Timings
+from .results import CharRead, PlateRead, Timings, geometric_mean
 
 Box = tuple[float, float, float, float]
 Classes = tuple[tuple[str, float], ...]     # a character's candidates, best first
@@ -273,7 +273,7 @@ class Reader:
                           for ch, p, r in zip(match.chars, probs, chars))
         else:
             text, country, fmt = "".join(c.char for c in chars), None, None
-        char_conf = _geometric_mean([c.confidence for c in chars])
+        char_conf = geometric_mean([c.confidence for c in chars])
         timings = Timings(detect_ms=detect_ms, segment_ms=segment_ms, recognize_ms=recognize_ms)
         return PlateRead(text=text, confidence=float(det.confidence) * char_conf, box=tuple(det.box),
                          detection_confidence=float(det.confidence), chars=chars, country=country,
@@ -397,14 +397,9 @@ class Reader:
         return [[read[key] for key in plan] for plan in plans]
 
 
-def _geometric_mean(probabilities: Sequence[float]) -> float:
-    """Of probabilities, each taken as at least 1e-6 (a character's, a reading's confidence)."""
-    return float(np.exp(np.mean(np.log([max(p, 1e-6) for p in probabilities]))))
-
-
 def _sureness(candidates: Sequence[Classes]) -> float:
     """The geometric mean of a reading's best-class probabilities (0 for no characters)."""
-    return _geometric_mean([c[0][1] for c in candidates]) if candidates else 0.0
+    return geometric_mean([c[0][1] for c in candidates]) if candidates else 0.0
 
 
 def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], end: int) -> bool:

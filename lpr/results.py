@@ -1,10 +1,19 @@
 """What the reader returns: frozen dataclasses, boxes in pixels of the image that was read."""
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 Box = tuple[float, float, float, float]
 """(x1, y1, x2, y2) in pixels of the original image."""
+
+
+def geometric_mean(probabilities: Iterable[float]) -> float:
+    """Of probabilities (a plate's characters' confidences), each taken as at least 1e-6; 0.0
+    for none."""
+    logs = [math.log(max(p, 1e-6)) for p in probabilities]
+    return math.exp(sum(logs) / len(logs)) if logs else 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +60,12 @@ class PlateRead:
     country: str | None = None
     format: str | None = None
     timings: Timings = field(default_factory=Timings)
+
+    @property
+    def reading_confidence(self) -> float:
+        """How surely the text was read: the geometric mean of the characters' confidences
+        (``confidence`` is ``detection_confidence`` times this)."""
+        return geometric_mean(c.confidence for c in self.chars)
 
     @property
     def compact(self) -> str:

@@ -123,6 +123,8 @@ def test_results_are_well_formed(reader, example_images):
             assert 0 <= p.box[0] < p.box[2] <= w and 0 <= p.box[1] < p.box[3] <= h
             assert len(p.chars) >= 2 and p.compact == "".join(c.char for c in p.chars)
             assert all(isinstance(c, lpr.CharRead) and 0.0 <= c.confidence <= 1.0 for c in p.chars)
+            assert p.confidence == pytest.approx(p.detection_confidence * p.reading_confidence, rel=1e-9)
+            assert min(c.confidence for c in p.chars) <= p.reading_confidence <= max(c.confidence for c in p.chars)
             assert p.timings.total_ms >= p.timings.detect_ms > 0
     assert total >= len(example_images)            # every example holds at least one readable plate
 

@@ -155,3 +155,13 @@ def test_the_check_command_prints_what_would_be_kept_and_refuses_other_lists(tmp
     (tmp_path / "list.txt").write_text("10.png\n")
     assert main(["data", "self-label-check", str(tmp_path / "list.txt")]) == 2
     assert "crop list" in capsys.readouterr().err
+
+
+def test_reading_confidence_is_the_geometric_mean_of_the_characters():
+    plate = PlateRead(text="AB", confidence=0.2, box=(0, 0, 1, 1), detection_confidence=0.5,
+                      chars=(CharRead("A", 0.9, (0, 0, 1, 1)), CharRead("B", 0.4, (0, 0, 1, 1))))
+    assert plate.reading_confidence == pytest.approx(0.6)
+    assert PlateRead(text="", confidence=0.0, box=(0, 0, 1, 1), detection_confidence=0.5).reading_confidence == 0.0
+    zero = PlateRead(text="A", confidence=0.0, box=(0, 0, 1, 1), detection_confidence=0.5,
+                     chars=(CharRead("A", 0.0, (0, 0, 1, 1)),))
+    assert zero.reading_confidence == pytest.approx(1e-6)      # floored, as the reader scores it

@@ -4,10 +4,9 @@ The character CNN learns real typefaces only from the ocr-chars sheets; real pla
 no text. But a country's format rule often knows what a character must be where the CNN is
 unsure (a `B` in a letter position, an `8` in a digit one). So: read real plates with the
 reader, keep each reading that a format rule fits and whose characters were read surely
-(their confidences' geometric mean >= ``min_sureness``; the plate detector's confidence
-does not count), and write its characters as a character
-detection dataset (plate crop + one YOLO box per character, classes 0-9 A-Z), the input of
-`lpr train cnn`.
+(``PlateRead.reading_confidence >= min_sureness``: the plate detector's confidence does not
+count), and write its characters as a character detection dataset (plate crop + one YOLO box
+per character, classes 0-9 A-Z), the input of `lpr train cnn`.
 
     OUT/images/000000.png      the plate: the crop itself, or the detection cut from a scene
     OUT/labels/000000.txt      class cx cy w h per character
@@ -22,7 +21,6 @@ text (README).
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,7 +74,7 @@ def self_label(reader, sources: Sequence[Path], out: Path, *, scenes: bool = Fal
             plate = reader.read_crop(pixels)
             plates = [plate] if plate is not None else []
         for plate in plates:
-            if plate.country is None or reading_sureness(plate) < min_sureness:
+            if not is_sure_fit(plate, min_sureness):
                 continue
             crop, offset = _plate_region(pixels, plate.box) if scenes else (pixels, (0, 0))
             lines = _label_lines(plate, offset, crop.shape[1], crop.shape[0])
@@ -89,7 +87,7 @@ def self_label(reader, sources: Sequence[Path], out: Path, *, scenes: bool = Fal
             (out / "labels" / f"{name}.txt").write_text("\n".join(lines) + "\n")
             listed.append(str(image_path.resolve()))
             rows.append(f"{image_path.name}\t{source}\t{plate.text}\t{plate.country}\t{plate.format}\t"
-                        f"{reading_sureness(plate):.4f}")
+                        f"{plate.reading_confidence:.4f}")
             per_country[plate.country] = per_country.get(plate.country, 0) + 1
             characters += len(lines)
     (out / "readings.tsv").write_text("\n".join(rows) + "\n")
@@ -99,12 +97,10 @@ def self_label(reader, sources: Sequence[Path], out: Path, *, scenes: bool = Fal
                             train_list)
 
 
-def reading_sureness(plate) -> float:
-    """The geometric mean of a reading's character confidences (0 for no characters)."""
-    confidences = [c.confidence for c in plate.chars]
-    if not confidences or min(confidences) <= 0.0:
-        return 0.0
-    return math.exp(sum(math.log(c) for c in confidences) / len(confidences))
+def is_sure_fit(plate, min_sureness: float) -> bool:
+    """Whether a reading becomes labels: a format rule fits it, and its characters were read at
+    least ``min_sureness`` surely (geometric mean)."""
+    return plate.country is not None and plate.reading_confidence >= min_sureness
 
 
 def _plate_region(pixels, box):
@@ -153,7 +149,7 @@ def label_precision(reader, items, *, min_sureness: float = 0.9) -> LabelPrecisi
     wrong = []
     for item in items:
         plate = reader.read_crop(item.path)
-        if plate is None or plate.country is None or reading_sureness(plate) < min_sureness:
+        if plate is None or not is_sure_fit(plate, min_sureness):
             continue
         kept += 1
         truth = item.plates[0].text
