@@ -399,7 +399,7 @@ class Reader:
 
 def _sureness(candidates: Sequence[Classes]) -> float:
     """The geometric mean of a reading's best-class probabilities (0 for no characters)."""
-    return geometric_mean([c[0][1] for c in candidates]) if candidates else 0.0
+    return geometric_mean(c[0][1] for c in candidates)
 
 
 def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], end: int) -> bool:
