@@ -186,7 +186,7 @@ def _listed_image(listing: Path, entry: str, root: Path | None) -> Path:
     return image
 
 
-def _content_lines(path: Path) -> Iterator[tuple[int, str]]:
+def content_lines(path: Path) -> Iterator[tuple[int, str]]:
     """(line number, line) of a list file's lines that are neither blank nor ``#`` comments."""
     for number, line in enumerate(path.read_text().splitlines(), 1):
         if line.strip() and not line.lstrip().startswith("#"):
@@ -195,7 +195,7 @@ def _content_lines(path: Path) -> Iterator[tuple[int, str]]:
 
 def _read_crop_list(listing: Path, root: Path | None) -> list[LabelledImage]:
     out = []
-    for number, line in _content_lines(listing):
+    for number, line in content_lines(listing):
         parts = line.split("\t")
         text = normalize(parts[1]) if len(parts) == 2 else ""
         if not text:
@@ -224,7 +224,7 @@ def _read_yolo_list(listing: Path, root: Path | None) -> list[LabelledImage]:
 def _with_extra_boxes(items: list[LabelledImage], extra: Path) -> list[LabelledImage]:
     by_name = {item.path.name: k for k, item in enumerate(items)}
     added: dict[int, list[TruthPlate]] = {}
-    for number, line in _content_lines(extra):
+    for number, line in content_lines(extra):
         parts = line.split()
         try:
             name = parts[0]

@@ -72,7 +72,9 @@ def reader_from_args(args: argparse.Namespace):
                   models_dir=args.models_dir)
 
 
-def _expand(paths: list[Path], recursive: bool) -> Iterator[Path]:
+def image_files(paths: list[Path], recursive: bool) -> Iterator[Path]:
+    """The paths as given, each folder replaced by its image files (sorted; with ``recursive``,
+    those of its sub-folders too)."""
     for path in paths:
         if path.is_dir():
             pattern = "**/*" if recursive else "*"
@@ -102,7 +104,7 @@ def run_read(args: argparse.Namespace) -> int:
 
     from .image_input import ImageError, load_image
 
-    paths = list(_expand(args.paths, args.recursive))
+    paths = list(image_files(args.paths, args.recursive))
     if not paths:
         print("lpr read: no images found", file=sys.stderr)
         return EXIT_FAILED

@@ -19,16 +19,16 @@ EXIT_OK, EXIT_FAILED = 0, 1
 def source_images(sources: list[Path]) -> Iterator[Path]:
     """Image files of SOURCE arguments: an image, a folder (searched recursively, sorted) or a
     darknet image list (.txt, one path per line, relative to the list's folder)."""
-    from lpr.evaluation import IMAGE_SUFFIXES
+    from lpr.evaluation import content_lines
+    from lpr.read_command import image_files
 
     for source in sources:
         if source.is_dir():
-            yield from sorted(p for p in source.rglob("*") if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES)
+            yield from image_files([source], recursive=True)
         elif source.suffix.lower() == ".txt":
-            for line in source.read_text().splitlines():
-                if line.strip() and not line.lstrip().startswith("#"):
-                    path = Path(line.strip())
-                    yield path if path.is_absolute() else source.parent / path
+            for _, line in content_lines(source):
+                path = Path(line.strip())
+                yield path if path.is_absolute() else source.parent / path
         elif source.is_file():
             yield source
         else:
