@@ -97,7 +97,6 @@ class PlateFormat:
                                       # the road); the generator leaves it out, so seeded data sets of the
                                       # format's country stay as they were
 
-
     @property
     def aspect(self) -> float:
         return self.size_mm[0] / self.size_mm[1]
