@@ -269,6 +269,28 @@ def test_an_eager_alternative_cuts_touching_narrow_glyphs():
     assert lefts == sorted(lefts) and all(a.box[2] <= b.box[0] + 1 for a, b in zip(whole[0], whole[0][1:]))
 
 
+def test_a_plate_half_in_shadow_keeps_its_coloured_characters():
+    """Blue ink on white, the left of the plate in shadow: the ink's colour is measured against
+    the light on it, so the sunlit characters are not dropped as being of another colour."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from lpr.synth.fonts import font_path
+
+    font = ImageFont.truetype(str(font_path("din")), 80)
+    canvas = Image.new("RGB", (560, 130), (235, 235, 240))
+    draw = ImageDraw.Draw(canvas)
+    x = 25.0
+    for ch in "QJZ2420":
+        draw.text((x, 15), ch, font=font, fill=(40, 30, 140))      # RGB: a dark blue
+        x += font.getlength(ch) + 6
+    plate = cv2.cvtColor(np.asarray(canvas)[:, :int(x) + 25], cv2.COLOR_RGB2BGR).astype(np.float32)
+    light = np.ones(plate.shape[1], np.float32)
+    light[:int(0.55 * plate.shape[1])] = 0.5                      # the shadow's edge runs between 2 and 4
+    image = np.clip(plate * light[None, :, None], 0, 255).astype(np.uint8)
+    found = segment_characters(cv2.GaussianBlur(image, (0, 0), 1.0))
+    assert len(found) == 7, [c.box for c in found]
+
+
 def test_polarity_of_boxes():
     crop = plate_crop((FORMATS_BY_KEY["uk"],), np.random.default_rng(9), photometric=NONE)
     boxes = [CharBox((b.x1, b.y1, b.x2, b.y2)) for b in crop.chars]

@@ -20,7 +20,7 @@ any size) is resized to about WORK_SIDE^2 pixels; every size rule below is a sha
   * the reading with the most plausible character set comes first; when both polarities read a row,
     the one inside the other's band is the text (the gaps between dark characters, read as
     light ink, reach from border to border); blobs of another colour than their row's
-    (EU band, stickers) are dropped.
+    (EU band, stickers) are dropped; colour is measured against the light on it (shadow edges).
 
 On synthetic crops (lpr.synth.compose.plate_crop) it finds ~99.5% of the characters of clean
 plates and ~97% under the full augmentation (blur, dirt, shadows, noise) at IoU 0.5; ~1.5 ms
@@ -83,6 +83,8 @@ FINAL_ASPECT = (0.07, 1.3)  # width / height of one character: 'I' is thin, 'W' 
 MAX_CHARS = 12              # more "characters" than this is texture, not a registration
 GREY_CHROMA = 12            # colour difference (grey levels) below which a crop is treated as grey
 COLOUR_DISTANCE = 55        # a row's blob this far (chroma) from the row's median colour is not a character
+LIGHT_REFERENCE = 200.0     # ... chroma measured as if the plate around the blob were this bright (grey level)
+MIN_LIGHT = 16.0            # ... and no darker than this (a black patch has no colour to scale)
 STRAY_WIDTH = 0.3           # share of the row height: a blob thinner than this at an end of the row ...
 STRAY_GAP = 0.9             # ... and further than this from the next one is an edge, not a '1' or 'I'
 CROP_SIZE = (75, 100)       # width, height the character CNN reads
@@ -545,8 +547,13 @@ def _same_colour(reading: _Reading, colour: np.ndarray) -> list[list[_Blob]]:
             for b in row:
                 region = reading.labels[b.y1:b.y2, b.x1:b.x2]
                 inside = np.isin(region, b.ids) if len(b.ids) > 1 else region == b.ids[0]
-                blue, green, red, _ = cv2.mean(colour[b.y1:b.y2, b.x1:b.x2], mask=inside.view(np.uint8))
-                chroma.append((blue - red, green - (blue + red) / 2))
+                patch = colour[b.y1:b.y2, b.x1:b.x2]
+                blue, green, red, _ = cv2.mean(patch, mask=inside.view(np.uint8))
+                # ink's chroma grows with the light on it: scale it by the brighter of the ink and
+                # the plate around it, so a plate half in shadow keeps one colour
+                around = cv2.mean(patch, mask=(~inside).view(np.uint8))[:3]
+                scale = LIGHT_REFERENCE / max(sum(around) / 3, (blue + green + red) / 3, MIN_LIGHT)
+                chroma.append((scale * (blue - red), scale * (green - (blue + red) / 2)))
             chroma = np.asarray(chroma)
             distance = np.hypot(*(chroma - np.median(chroma, axis=0)).T)
             row = [b for b, d in zip(row, distance) if d <= COLOUR_DISTANCE]
