@@ -291,6 +291,28 @@ def test_a_plate_half_in_shadow_keeps_its_coloured_characters():
     assert len(found) == 7, [c.box for c in found]
 
 
+def test_a_long_row_gets_no_second_row():
+    """Seven characters in a row are a one-row plate: a few slightly shorter marks under it (a
+    dealer's name, the plate's edge) are not read as a second row, as under a short first row."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from lpr.synth.fonts import font_path
+
+    big, small = (ImageFont.truetype(str(font_path("narrow-bold")), size) for size in (80, 68))
+    canvas = Image.new("L", (440, 200), 235)
+    draw = ImageDraw.Draw(canvas)
+    x = 20.0
+    for ch in "JVL1905":
+        draw.text((x, 10), ch, font=big, fill=20)
+        x += big.getlength(ch) + 5
+    draw.text((120, 100), "A", font=small, fill=20)
+    draw.text((200, 100), "B", font=small, fill=20)
+    # a narrow typeface: the row spans under 4 character heights, as a two-row plate's may
+    image = cv2.resize(np.asarray(canvas)[:, :int(x) + 20], None, fx=0.8, fy=1.0, interpolation=cv2.INTER_AREA)
+    found = segment_characters(cv2.cvtColor(image, cv2.COLOR_GRAY2BGR))
+    assert len(found) == 7 and {c.row for c in found} == {0}, [(c.box, c.row) for c in found]
+
+
 def test_polarity_of_boxes():
     crop = plate_crop((FORMATS_BY_KEY["uk"],), np.random.default_rng(9), photometric=NONE)
     boxes = [CharBox((b.x1, b.y1, b.x2, b.y2)) for b in crop.chars]

@@ -63,6 +63,7 @@ HEIGHT_TOLERANCE = 0.2      # components within this share of each other's heigh
 ROW_GAP = 0.55              # centres further apart (share of the character height) than this start a new row
 MAX_ROWS = 2                # plates have one or two rows of characters
 TWO_ROW_SPAN = 4.6          # character heights: the rows of two-row plates are at most ~3.7 wide, one-row ones 5-8
+MAX_STACKED_ROW = 5        # a row of more core components than this has no second row (two-row plates: 2-5 per row)
 MAX_ROW_PITCH = 2.2         # two rows' centres are at most this many character heights apart (1.2-1.5 on plates)
 ROW_BAND = 0.45             # a component joins a row when its centre is this close (share of height) to the row line
 MAX_SLOPE = 0.3             # rows steeper than this (rolled ~17 deg) are not plates the crop came from
@@ -481,6 +482,8 @@ def _row_groups(core: list[_Blob], height: float) -> list[list[_Blob]]:
     groups.sort(key=lambda g: (len(g), sum(b.w for b in g)), reverse=True)
     main = groups[0]
     kept = [main]
+    if len(main) > MAX_STACKED_ROW:
+        return kept         # a one-row plate's: what lies under or over it is the plate's edge, print
     x1, x2 = min(b.x1 for b in main), max(b.x2 for b in main)
     cy = float(median([b.cy for b in main]))
     for g in groups[1:]:
