@@ -313,6 +313,34 @@ def test_a_long_row_gets_no_second_row():
     assert len(found) == 7 and {c.row for c in found} == {0}, [(c.box, c.row) for c in found]
 
 
+def test_a_lone_thin_end_is_a_character_or_an_edge_by_its_width():
+    """A Belgian plate's leading '1' stands a dash away from the next character, as a plate's
+    edge or a post beside the text does; the edge is much thinner, and only it is dropped."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from lpr.synth.fonts import font_path
+
+    font = ImageFont.truetype(str(font_path("din")), 80)
+
+    def plate(lead: str) -> np.ndarray:
+        canvas = Image.new("RGB", (700, 130), (240, 240, 240))
+        draw = ImageDraw.Draw(canvas)
+        x = 30.0
+        for ch in lead + "-AAA-860":
+            if ch == "|":          # an edge: a bar as tall as the characters, a tenth as wide
+                draw.rectangle((x, 22, x + 5, 79), fill=(150, 20, 30))
+                x += 20
+            else:
+                draw.text((x, 15), ch, font=font, fill=(150, 20, 30))
+                x += font.getlength(ch) + 14
+        image = cv2.cvtColor(np.asarray(canvas)[:, :int(x) + 20], cv2.COLOR_RGB2BGR)
+        return cv2.resize(image, None, fx=0.85, fy=1.0, interpolation=cv2.INTER_AREA)   # a '1' ~0.25 tall
+
+    with_one, with_edge = segment_characters(plate("1")), segment_characters(plate("|"))
+    assert len(with_one) == 7 and with_one[0].box[2] < 50, [c.box for c in with_one]
+    assert len(with_edge) == 6 and with_edge[0].box[0] > 50, [c.box for c in with_edge]
+
+
 def test_polarity_of_boxes():
     crop = plate_crop((FORMATS_BY_KEY["uk"],), np.random.default_rng(9), photometric=NONE)
     boxes = [CharBox((b.x1, b.y1, b.x2, b.y2)) for b in crop.chars]
