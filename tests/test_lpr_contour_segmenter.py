@@ -334,7 +334,7 @@ def test_a_lone_thin_end_is_a_character_or_an_edge_by_its_width():
                 draw.text((x, 15), ch, font=font, fill=(150, 20, 30))
                 x += font.getlength(ch) + 14
         image = cv2.cvtColor(np.asarray(canvas)[:, :int(x) + 20], cv2.COLOR_RGB2BGR)
-        return cv2.resize(image, None, fx=0.85, fy=1.0, interpolation=cv2.INTER_AREA)   # a '1' ~0.25 tall
+        return cv2.resize(image, None, fx=0.85, fy=1.0, interpolation=cv2.INTER_AREA)   # a '1' 0.25 as wide as tall
 
     with_one, with_edge = segment_characters(plate("1")), segment_characters(plate("|"))
     assert len(with_one) == 7 and with_one[0].box[2] < 50, [c.box for c in with_one]
