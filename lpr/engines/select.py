@@ -31,13 +31,19 @@ def opencv_available() -> bool:
     return hasattr(cv2, "dnn") and hasattr(cv2.dnn, "readNetFromDarknet")
 
 
+def require_opencv(option: str) -> None:
+    """ValueError naming ``option`` (as in ``engine='opencv'``) when OpenCV's dnn module is missing."""
+    if not opencv_available():
+        raise ValueError(f"{option}='opencv' needs OpenCV with its dnn module (pip install opencv-python-headless)")
+
+
 def resolve_engine(engine: str) -> str:
     """'darknet' or 'opencv' for ``engine`` (one of ENGINES); ValueError otherwise."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if engine != "auto":
-        if engine == "opencv" and not opencv_available():
-            raise ValueError("engine='opencv' needs OpenCV with its dnn module (pip install opencv-python-headless)")
+        if engine == "opencv":
+            require_opencv("engine")
         return engine
     if pydarknet.build_info().get("cuda_devices"):
         return "darknet"

@@ -59,12 +59,12 @@ class CharClassifier:
 def resolve_cnn_engine(engine: str) -> str:
     """'numpy' or 'opencv' for ``engine`` (one of CNN_ENGINES): "auto" is OpenCV DNN when it is
     installed (the same outputs, several times faster here), else NumPy. ValueError otherwise."""
-    from ..engines.select import opencv_available
+    from ..engines.select import opencv_available, require_opencv
 
     if engine not in CNN_ENGINES:
         raise ValueError(f"cnn_engine must be one of {', '.join(CNN_ENGINES)}, got {engine!r}")
     if engine == "auto":
         return "opencv" if opencv_available() else "numpy"
-    if engine == "opencv" and not opencv_available():
-        raise ValueError("cnn_engine='opencv' needs OpenCV with its dnn module")
+    if engine == "opencv":
+        require_opencv("cnn_engine")
     return engine
