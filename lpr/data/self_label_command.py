@@ -70,9 +70,10 @@ def run_self_label_check(args: argparse.Namespace) -> int:
     items = read_labels(args.list, root=args.root)
     with reader_from_args(args) as reader:
         found = label_precision(reader, items, min_sureness=args.min_sureness)
-    share = (lambda n: f"{n / found.kept:.3f}") if found.kept else (lambda n: "-")
+    of_kept = (lambda n: f"{n / found.kept:.3f}") if found.kept else (lambda n: "-")
     print(f"{found.kept} of {found.crops} crops would be kept at sureness >= {args.min_sureness}; right: "
-          f"{found.right} ({share(found.right)}), with O/0 I/1 folded {found.right_folded} ({share(found.right_folded)})")
+          f"{found.right} ({of_kept(found.right)}), with O/0 I/1 folded {found.right_folded} "
+          f"({of_kept(found.right_folded)})")
     for image, truth, read in found.wrong:
         print(f"  {image}: truth {truth}, read {read}")
     return EXIT_OK
