@@ -137,6 +137,24 @@ def test_default_countries_are_the_trained_ones_and_the_others_are_asked_for():
     assert match_plate(cands("94AP1438"), countries=["tr"]) is None
 
 
+def test_polish_and_slovenian_rules():
+    # Polish serial letters avoid B D I O Z, so a letter-shaped digit there is the digit
+    m = match_plate(cands("SRB06FR"), countries=["pl"])
+    assert (m.text, m.format, m.changed) == ("SRB 06FR", "pl:VLL*DDKK", ())
+    m = match_plate(cands("NOL4123"), countries=["pl"])           # a county's letter-first serial
+    assert (m.text, m.format, m.changed) == ("NOL A123", "pl:VLL*KDDD", (3,))
+    m = match_plate(cands("WA1234B"), countries=["pl"])           # B read where a serial letter stands
+    assert (m.text, m.changed) == ("WA 12348", (6,))
+    assert match_plate(cands("QA12345"), countries=["pl"]) is None    # Q is no voivodeship
+    assert match_plate(cands("W2PYSIO"), countries=["pl"]).text == "W2 PYSIO"    # a vanity plate
+    # Slovenia: a region code, the coat of arms, five characters; a 0 there is never an O
+    m = match_plate(cands("LJA94AE"), countries=["si"])
+    assert (m.text, m.country) == ("LJ A9-4AE", "si")
+    m = match_plate(cands("KP12OBC"), countries=["si"])
+    assert (m.text, m.changed) == ("KP 12-0BC", (4,))
+    assert match_plate(cands("XY12ABC"), countries=["si"]) is None     # no such region
+
+
 def test_reading_only_layouts_are_read_but_not_drawn():
     from lpr.synth.formats import formats_for
 

@@ -59,8 +59,9 @@ FOLD: Mapping[str, str] = {"O": "0", "I": "1"}
 
 # --------------------------------------------------------------------------- text
 
-EMBLEM_TEXT: Mapping[str, str] = {"de": "-", "sk": "-"}
-"""How the drawn emblem '*' is written per country (default '-'): ``B-MW 1234``, ``BA-123AB``."""
+EMBLEM_TEXT: Mapping[str, str] = {"de": "-", "sk": "-", "pl": " ", "si": " "}
+"""How the drawn emblem '*' is written per country (default '-'): ``B-MW 1234``, ``BA-123AB``,
+``WA 12345`` (the Polish sticker), ``LJ 12-ABC`` (the Slovenian coat of arms)."""
 ROW_BREAK_TEXT = " "
 """Two-row plates are written on one line, rows joined by this (``AB12 CDE``)."""
 

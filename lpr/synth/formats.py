@@ -244,6 +244,10 @@ _TR_PROVINCES = tuple(f"{d:02d}" for d in range(1, 82))
 _NL_LETTERS = tuple("BDFGHJKLNPRSTVXZ")
 _UK_LETTERS = tuple(c for c in LETTERS if c not in "IQ")
 _UK_AGE = tuple(f"{y:02d}" for y in range(2, 26)) + tuple(f"{y:02d}" for y in range(51, 76))
+_PL_VOIVODESHIPS = tuple("BCDEFGKLNOPRSTWZ")             # the first letter of a Polish county code
+_PL_SERIAL_LETTERS = tuple("ACEFGHJKLMNPRSTUVWXY")       # no B D I O Z (read like 8 0 1 0 2), no Q
+_SI_REGIONS = ("CE", "GO", "KK", "KP", "KR", "LJ", "MB", "MS", "NM", "PO", "SG")
+_SI_SERIAL = tuple(c for c in ALNUM if c != "O")          # no O (read like 0)
 _FR_DEPARTMENTS = tuple(f"{d:02d}" for d in range(1, 96) if d != 20) + ("2A", "2B") + tuple(str(d) for d in range(971, 977))
 
 FORMATS: tuple[PlateFormat, ...] = (
@@ -400,6 +404,25 @@ FORMATS: tuple[PlateFormat, ...] = (
         layouts=(Layout(("P L DDDD",), 0.2), Layout(("P LL DDD",), 0.2), Layout(("P LL DDDD",), 0.25),
                  Layout(("P LLL DD",), 0.15), Layout(("P LLL DDD",), 0.2)),
         classes={"P": _TR_PROVINCES}, fonts=(_DIN,), styles=_EU_PLAIN, eu_band=("TR",), gap_mm=3.0),
+    # Poland: a county code (voivodeship letter and one letter for a city, two for a county), a
+    # hologram sticker, then a serial whose letters avoid the digit look-alikes: 5 characters
+    # after a city code, 4 or 5 after a county code
+    PlateFormat(
+        key="pl", country="pl", size_mm=(520, 114), char_height_mm=80,
+        layouts=tuple(Layout((p,), w) for p, w in (
+            ("VL*DDDDD", 0.2), ("VL*DDDDK", 0.1), ("VL*DDDKK", 0.1), ("VL*DKDDD", 0.05), ("VL*DKKDD", 0.05),
+            ("VLL*KDDD", 0.15), ("VLL*DDKK", 0.05), ("VLL*DKDD", 0.05), ("VLL*DDKD", 0.05), ("VLL*DKKD", 0.05),
+            ("VLL*KKDD", 0.05), ("VLL*DDDDD", 0.05), ("VLL*DDDDK", 0.025), ("VLL*DDDKK", 0.025),
+            ("VD*L{3,5}", 0.01), ("VD*L{2,4}D", 0.005), ("VD*L{1,3}DD", 0.005))),
+        classes={"V": _PL_VOIVODESHIPS, "K": _PL_SERIAL_LETTERS}, fonts=(_DIN_NARROW,), styles=_EU_PLAIN,
+        eu_band=("PL",), gap_mm=3.0),
+    # Slovenia: one of 11 region codes, the municipality's coat of arms, and a serial of five
+    # letters or digits (never O) split by a dash
+    PlateFormat(
+        key="si", country="si", size_mm=(520, 110), char_height_mm=75,
+        layouts=(Layout(("R*XX-XXX",), 0.7), Layout(("R*XXX-XX",), 0.3)),
+        classes={"R": _SI_REGIONS, "X": _SI_SERIAL}, fonts=(_SANS,), styles=_EU_PLAIN, eu_band=("SLO",),
+        emblem="shield", gap_mm=3.0),
 )
 
 FORMATS_BY_KEY: Mapping[str, PlateFormat] = {f.key: f for f in FORMATS}
