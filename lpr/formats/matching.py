@@ -122,32 +122,41 @@ def _option_set(segment: Segment) -> frozenset[str]:
     return frozenset(segment.options)
 
 
-def _fill(template: Template, table: Sequence[dict[str, _Option]]):
+def _fill(template: Template, table: Sequence[dict[str, _Option]], memo: dict):
     """The best characters for `template` and their options, or None when some position has
-    nothing its class allows."""
+    nothing its class allows. `memo` holds each (position, segment)'s answer for this `table`:
+    templates share most of their segments."""
     chosen: list[_Option] = []
     at = 0
     for segment in template.segments:
-        if segment.width == 1:
-            allowed = _option_set(segment)
-            found = [o for c, o in table[at].items() if c in allowed]
-            if not found:
-                return None
-            chosen.append(min(found, key=lambda o: (-o.probability, o.rank, o.swap, o.char)))
-        else:
-            best = None
-            for code in segment.options:     # code order breaks ties
-                opts = [table[at + k].get(ch) for k, ch in enumerate(code)]
-                if any(o is None for o in opts):
-                    continue
-                log_p = sum(math.log(o.probability) for o in opts)
-                if best is None or log_p > best[0]:
-                    best = (log_p, opts)
-            if best is None:
-                return None
-            chosen.extend(best[1])
+        key = (at, id(segment))      # segments live as long as the cached templates
+        if key not in memo:
+            memo[key] = _fill_segment(segment, table, at)
+        best = memo[key]
+        if best is None:
+            return None
+        chosen.extend(best)
         at += segment.width
     return chosen
+
+
+def _fill_segment(segment: Segment, table: Sequence[dict[str, _Option]], at: int) -> list[_Option] | None:
+    """The best options for `segment` placed at position `at`, or None when it cannot be filled."""
+    if segment.width == 1:
+        allowed = _option_set(segment)
+        found = [o for c, o in table[at].items() if c in allowed]
+        if not found:
+            return None
+        return [min(found, key=lambda o: (-o.probability, o.rank, o.swap, o.char))]
+    best = None
+    for code in segment.options:     # code order breaks ties
+        opts = [table[at + k].get(ch) for k, ch in enumerate(code)]
+        if any(o is None for o in opts):
+            continue
+        log_p = sum(math.log(o.probability) for o in opts)
+        if best is None or log_p > best[0]:
+            best = (log_p, opts)
+    return None if best is None else best[1]
 
 
 def _big_gaps(gaps: Sequence[float], length: int) -> frozenset[int]:
@@ -182,8 +191,9 @@ def match_all(candidates: Candidates, *, countries: Sequence[str] | None = None,
     big = None if gaps is None else _big_gaps(gaps, length)
     max_swaps = max(1, int(rules.MAX_SWAP_FRACTION * length + 0.5))
     matches: dict[str, tuple[tuple, FormatMatch]] = {}
+    memo: dict = {}
     for template in found:
-        chosen = _fill(template, table)
+        chosen = _fill(template, table, memo)
         if chosen is None:
             continue
         swaps = tuple(i for i, o in enumerate(chosen) if o.swap)

@@ -192,6 +192,7 @@ def templates() -> tuple[Template, ...]:
     two-row DE/CZ/UK plates read like the one-row ones) are kept once, under the first."""
     out: list[Template] = []
     seen: set[tuple] = set()
+    shared: dict[Segment, Segment] = {}        # one object per distinct segment (matching memoises by id)
     by_country: dict[str, float] = {}
     for fmt in FORMATS:
         by_country[fmt.country] = by_country.get(fmt.country, 0.0) + fmt.weight
@@ -213,6 +214,7 @@ def templates() -> tuple[Template, ...]:
             if key in seen:
                 continue
             seen.add(key)
+            segments = tuple(shared.setdefault(segment, segment) for segment in segments)
             out.append(Template(name=name, format_key=fmt.key, country=fmt.country, segments=segments,
                                 separators=separators, breaks=breaks, probability=p * kept,
                                 order=len(out)))
