@@ -416,3 +416,18 @@ def test_real_crops_report():
         assert all(0 <= f.box[0] < f.box[2] <= w and 0 <= f.box[1] < f.box[3] <= h for f in found)
     inside = sum(v for k, v in counts.items() if 5 <= k <= 8)
     print(f"\nreal crops: boxes per crop {dict(sorted(counts.items()))}; 5-8 boxes on {inside}/{len(files)}")
+
+
+def test_patch_percentiles_equal_numpys():
+    # the segmenter's sort-based percentiles stand in for np.percentile / np.median on grey patches
+    from lpr.segmentation.contours import _percentiles
+
+    rng = np.random.default_rng(5)
+    for n in (1, 2, 3, 7, 64, 1001):
+        for _ in range(50):
+            pixels = rng.integers(0, 256, size=n).astype(np.uint8)
+            got = _percentiles(pixels, (2, 10, 50, 90, 98))
+            want = np.percentile(pixels.astype(np.float32), (2, 10, 50, 90, 98))
+            assert [float(g) for g in got] == [float(w) for w in want]
+            assert float(_percentiles(pixels, (50,))[0]) == float(np.median(pixels))
+            assert all(isinstance(g, np.float64) for g in got)    # keeps char_crops' arithmetic in float64
