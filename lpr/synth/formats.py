@@ -406,7 +406,8 @@ FORMATS: tuple[PlateFormat, ...] = (
         classes={"P": _TR_PROVINCES}, fonts=(_DIN,), styles=_EU_PLAIN, eu_band=("TR",), gap_mm=3.0),
     # Poland: a county code (voivodeship letter and one letter for a city, two for a county), a
     # hologram sticker, then a serial whose letters avoid the digit look-alikes: 5 characters
-    # after a city code, 4 or 5 after a county code
+    # after a city code, 4 or 5 after a county code; vanity plates: a voivodeship letter, a
+    # digit, then 3-5 letters of which the last two may be digits
     PlateFormat(
         key="pl", country="pl", size_mm=(520, 114), char_height_mm=80,
         layouts=tuple(Layout((p,), w) for p, w in (
