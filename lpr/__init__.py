@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.2.0"
 
-__all__ = ["CharRead", "ImageError", "PlateRead", "Reader", "Timings", "read_plate"]
+__all__ = ["CharRead", "ImageError", "PlateBox", "PlateRead", "Reader", "Timings", "read_plate"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .image_input import ImageError
     from .reader import Reader, read_plate
-    from .results import CharRead, PlateRead, Timings
+    from .results import CharRead, PlateBox, PlateRead, Timings
 
 
 def __getattr__(name: str):
@@ -29,7 +29,7 @@ def __getattr__(name: str):
         from .image_input import ImageError
 
         return ImageError
-    if name in ("CharRead", "PlateRead", "Timings"):
+    if name in ("CharRead", "PlateBox", "PlateRead", "Timings"):
         from . import results
 
         return getattr(results, name)

@@ -28,7 +28,7 @@ from .formats.matching import FormatMatch
 from .image_input import ImageSource, load_image
 from .plate_band import has_eu_band
 from .plate_crop import PlateCrop, crop_plate, straighten
-from .results import CharRead, PlateRead, Timings, geometric_mean
+from .results import CharRead, PlateBox, PlateRead, Timings, geometric_mean
 
 Box = tuple[float, float, float, float]
 Classes = tuple[tuple[str, float], ...]     # a character's candidates, best first
@@ -189,34 +189,57 @@ class Reader:
     def read(self, image: ImageSource) -> list[PlateRead]:
         """The plates in ``image`` (path, encoded bytes or array; see lpr.image_input),
         most confident first. Raises lpr.ImageError for an unusable image."""
-        if self._closed:
-            raise RuntimeError("this Reader is closed")
+        self._check_open()
         start = time.perf_counter()
         pixels = load_image(image)
         t = time.perf_counter()
-        detections = self._plate_detector.detect(pixels, thresh=self.options.plate_threshold, nms=self.options.nms)
-        detect_ms = _ms(t)
-        plates = []
-        for det in detections:
-            read = self._read_plate(pixels, det, detect_ms)
-            if read is not None:
-                plates.append(read)
-        total = _ms(start)
-        plates = [_with_total(p, total) for p in plates]
-        return sorted(plates, key=lambda p: -p.confidence)
+        found = self._detect(pixels)
+        return self._read_boxes(pixels, found, _ms(t), start)
+
+    def detect_plates(self, image: ImageSource) -> list[PlateBox]:
+        """Where the plate detector finds plates in ``image`` (above plate_threshold), most
+        confident first, not read yet: read() is ``read_boxes(image, detect_plates(image))``.
+        For video, where a plate read surely in earlier frames need not be read again
+        (lpr.video). Raises lpr.ImageError for an unusable image."""
+        self._check_open()
+        return self._detect(load_image(image))
+
+    def read_boxes(self, image: ImageSource, boxes: Sequence[PlateBox]) -> list[PlateRead]:
+        """Read the plates at ``boxes`` (PlateBox: from detect_plates, or your own detector's
+        boxes in image pixels with its confidence) as read() reads a detection; boxes that read
+        as no plate are left out. Most confident first; timings without detection. Raises
+        lpr.ImageError for an unusable image, TypeError / ValueError for a box that is not a
+        PlateBox of four finite numbers with a confidence in [0, 1]."""
+        self._check_open()
+        boxes = [_checked_box(b) for b in boxes]
+        start = time.perf_counter()
+        return self._read_boxes(load_image(image), boxes, 0.0, start)
 
     def read_crop(self, image: ImageSource) -> PlateRead | None:
         """The plate that fills ``image``: a plate already cut out (by your own detector, say),
         read without the plate detector. Its box is the whole image and its detection_confidence
         1.0. None when it reads as no plate (fewer than min_chars characters, or a reading no
         plate could be). Raises lpr.ImageError for an unusable image."""
-        if self._closed:
-            raise RuntimeError("this Reader is closed")
+        self._check_open()
         start = time.perf_counter()
         pixels = load_image(image)
         h, w = pixels.shape[:2]
-        read = self._read_plate(pixels, _WholeImage((0.0, 0.0, float(w), float(h))), 0.0)
+        read = self._read_plate(pixels, PlateBox((0.0, 0.0, float(w), float(h)), 1.0), 0.0)
         return None if read is None else _with_total(read, _ms(start))
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("this Reader is closed")
+
+    def _detect(self, pixels: np.ndarray) -> list[PlateBox]:
+        found = self._plate_detector.detect(pixels, thresh=self.options.plate_threshold, nms=self.options.nms)
+        return [PlateBox(tuple(float(v) for v in det.box), float(det.confidence)) for det in found]
+
+    def _read_boxes(self, pixels: np.ndarray, boxes: Sequence[PlateBox], detect_ms: float,
+                    start: float) -> list[PlateRead]:
+        plates = [read for box in boxes if (read := self._read_plate(pixels, box, detect_ms)) is not None]
+        total = _ms(start)
+        return sorted((_with_total(p, total) for p in plates), key=lambda p: -p.confidence)
 
     def _segment(self, crop: PlateCrop, alternatives: bool) -> list[tuple[list[Box], list[Classes] | None]]:
         """The crop's segmentations, the segmenter's choice first: character boxes (crop pixels,
@@ -249,7 +272,7 @@ class Reader:
                 return turned, found2
         return crop, found
 
-    def _read_plate(self, image: np.ndarray, det, detect_ms: float) -> PlateRead | None:
+    def _read_plate(self, image: np.ndarray, det: PlateBox, detect_ms: float) -> PlateRead | None:
         crop = crop_plate(image, det.box)
         if crop is None:
             return None
@@ -418,11 +441,21 @@ def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], end: int)
     return abs(centres[end] - centres[neighbour]) > TRIM_PITCHES * pitch
 
 
-@dataclass(frozen=True)
-class _WholeImage:
-    """What read_crop passes where a plate detection goes."""
-    box: Box
-    confidence: float = 1.0
+def _checked_box(box: PlateBox) -> PlateBox:
+    """``box`` when it is a PlateBox of four finite numbers (x1 <= x2, y1 <= y2) with a
+    confidence in [0, 1]; TypeError or ValueError otherwise (checked before any is read)."""
+    if not isinstance(box, PlateBox):
+        raise TypeError(f"read_boxes takes PlateBox objects, got {type(box).__name__}")
+    try:
+        x1, y1, x2, y2 = (float(v) for v in box.box)
+        confidence = float(box.confidence)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"a plate box is four numbers (x1, y1, x2, y2) and a confidence, got {box!r}") from exc
+    if not all(np.isfinite((x1, y1, x2, y2))) or x2 < x1 or y2 < y1:
+        raise ValueError(f"a plate box needs finite x1 <= x2 and y1 <= y2, got {box.box!r}")
+    if not 0.0 <= confidence <= 1.0:
+        raise ValueError(f"a plate box's confidence must be in [0, 1], got {box.confidence!r}")
+    return PlateBox((x1, y1, x2, y2), confidence)
 
 
 def _with_total(plate: PlateRead, total_ms: float) -> PlateRead:

@@ -42,6 +42,15 @@ class Timings:
 
 
 @dataclass(frozen=True, slots=True)
+class PlateBox:
+    """Where the plate detector found a plate (Reader.detect_plates), not yet read:
+    ``confidence`` is the detector's, in [0, 1]."""
+
+    box: Box
+    confidence: float
+
+
+@dataclass(frozen=True, slots=True)
 class PlateRead:
     """One plate found in an image.
 

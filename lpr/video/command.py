@@ -54,6 +54,7 @@ def _track_line(report, fps: float | None) -> str:
 
 def _summary_json(summary) -> dict:
     return {"summary": {"source": summary.source, "frames": summary.frames, "processed": summary.processed,
+                        "plates_read": summary.plates_read, "plates_unread": summary.plates_unread,
                         "tracks": summary.tracks, "fps": _round(summary.reader_fps, 2),
                         "wall_fps": _round(summary.wall_fps, 2), "seconds": _round(summary.wall_seconds, 3),
                         "interrupted": summary.interrupted, "out": summary.out_path}}
@@ -63,6 +64,8 @@ def _summary_line(summary) -> str:
     vehicles = f"{summary.tracks} vehicle{'' if summary.tracks == 1 else 's'}"
     line = (f"{vehicles} in {summary.frames} frames ({summary.processed} read): "
             f"{summary.reader_fps:.1f} fps reading, {summary.wall_fps:.1f} fps overall")
+    if summary.plates_unread:
+        line += f"; {summary.plates_unread} of {summary.plates_read + summary.plates_unread} plates left unread (settled)"
     if summary.out_path:
         line += f"; annotated video: {summary.out_path}"
     if summary.interrupted:
@@ -97,7 +100,8 @@ def run_video(args: argparse.Namespace, *, reader_factory: ReaderFactory | None 
             return fail(f"cannot load the reader: {exc}", EXIT_FAILED)
         except ValueError as exc:
             return fail(str(exc), EXIT_USAGE)
-        tracker = PlateTracker(min_hits=args.min_hits, max_missed=args.max_missed)
+        tracker = PlateTracker(min_hits=args.min_hits, max_missed=args.max_missed, settle=args.settle,
+                               reread=args.reread)
         try:
             run = read_video(source, reader, every=args.every, out_path=args.out, progress=not args.no_progress,
                              max_frames=args.max_frames, tracker=tracker, show_chars=args.show_chars)
@@ -154,6 +158,13 @@ def add_video_command(subparsers: argparse._SubParsersAction, *,
     video.add_argument("--max-missed", type=bounded(int, 0), default=5, metavar="N",
                        help="a vehicle's track ends after more than N read frames in a row without its plate "
                             "(default 5)")
+    video.add_argument("--settle", type=bounded(int, 0), default=3, metavar="N",
+                       help="once a vehicle's last N readings agree with its vote, its plate is only found, "
+                            "not read, in the next frames (faster; default 3; 0: read every plate of every "
+                            "frame)")
+    video.add_argument("--reread", type=bounded(int, 1), default=10, metavar="N",
+                       help="a settled plate is still read every Nth read frame; a reading that disagrees "
+                            "unsettles it (default 10)")
     video.add_argument("--show-chars", action="store_true",
                        help="with --out: also draw a box around each character")
     video.add_argument("--no-progress", action="store_true", help="no progress bar")

@@ -23,7 +23,7 @@ from typing import Protocol
 
 import numpy as np
 
-from ..results import PlateRead
+from ..results import PlateBox, PlateRead
 from .tracking import PlateTracker, TrackReport
 
 DEFAULT_FPS = 25.0      # for the annotated video when the source does not say (cameras, some streams)
@@ -38,6 +38,10 @@ class VideoWriteError(OSError):
 
 
 class PlateReader(Protocol):
+    """What the video loop needs of a reader (lpr.Reader has it all). A reader that also has
+    ``detect_plates(image) -> list[PlateBox]`` and ``read_boxes(image, boxes) -> list[PlateRead]``
+    lets the loop leave settled tracks' plates unread (see PlateTracker's ``settle``)."""
+
     def read(self, image: np.ndarray) -> list[PlateRead]:
         ...
 
@@ -121,8 +125,9 @@ class VideoSource:
 @dataclass
 class VideoSummary:
     """What a run did. ``frames``: frames read; ``processed``: frames the reader ran on;
-    ``reader_fps``: processed frames per second of reader time; ``wall_fps``: frames read per
-    second of wall time (decoding, reading, drawing, writing)."""
+    ``plates_read``: plates read in them; ``plates_unread``: plates found but not read, their
+    track being settled; ``reader_fps``: processed frames per second of reader time;
+    ``wall_fps``: frames read per second of wall time (decoding, reading, drawing, writing)."""
 
     source: str
     width: int
@@ -130,6 +135,8 @@ class VideoSummary:
     source_fps: float | None
     frames: int = 0
     processed: int = 0
+    plates_read: int = 0
+    plates_unread: int = 0
     tracks: int = 0
     reader_seconds: float = 0.0
     wall_seconds: float = 0.0
@@ -175,6 +182,12 @@ class _Writer:
         self._writer.release()
 
 
+def _stand_in(found: PlateBox, report: TrackReport | None) -> PlateRead:
+    """An unread plate, for drawing: its box, its track's text so far."""
+    return PlateRead(text=report.text if report is not None else "", confidence=found.confidence,
+                     box=found.box, detection_confidence=found.confidence)
+
+
 def _labels(reports: list[TrackReport | None], plates: list[PlateRead]) -> list[str | None]:
     return [f"#{r.track_id} {r.text} {r.confidence:.2f}" if r is not None else None
             for r, _ in zip(reports, plates)]
@@ -196,6 +209,9 @@ class VideoRun:
         self.reader = reader
         self.every, self.max_frames = int(every), max_frames
         self.tracker = tracker if tracker is not None else PlateTracker()
+        # settled tracks' plates are left unread when the reader can detect without reading
+        self._skips = self.tracker.settle > 0 and all(
+            callable(getattr(reader, name, None)) for name in ("detect_plates", "read_boxes"))
         self.progress, self.show_chars = progress, show_chars
         self.summary = VideoSummary(source=str(self.video.source), width=self.video.width,
                                     height=self.video.height, source_fps=self.video.fps,
@@ -263,6 +279,15 @@ class VideoRun:
         # disable=None: no bar when stderr is not a terminal (logs, pipes, tests)
         return tqdm(total=total, unit="frame", desc="video", disable=None, leave=False, dynamic_ncols=True)
 
+    def _read(self, index: int, frame: np.ndarray) -> tuple[list[PlateRead], list[PlateBox]]:
+        """The frame's plates read, and those found but left unread (their track is settled)."""
+        if not self._skips:
+            return list(self.reader.read(frame)), []
+        found = self.reader.detect_plates(frame)
+        need = self.tracker.needs_reading(index, [f.box for f in found])
+        plates = self.reader.read_boxes(frame, [f for f, n in zip(found, need) if n]) if any(need) else []
+        return list(plates), [f for f, n in zip(found, need) if not n]
+
     def _run(self) -> Iterator[TrackReport]:
         from ..drawing import draw_plates
 
@@ -280,12 +305,16 @@ class VideoRun:
                     ended: list[TrackReport] = []
                     if index % self.every == 0:
                         start = time.perf_counter()
-                        plates = list(self.reader.read(frame))
+                        plates, unread = self._read(index, frame)
                         summary.reader_seconds += time.perf_counter() - start
                         summary.processed += 1
-                        ended = self.tracker.update(index, plates)
+                        summary.plates_read += len(plates)
+                        summary.plates_unread += len(unread)
+                        ended = self.tracker.update(index, plates, seen=[u.box for u in unread])
                         if self._writer is not None:
-                            labels = _labels(self.tracker.snapshot(), plates)
+                            reports = self.tracker.snapshot()
+                            plates = plates + [_stand_in(u, r) for u, r in zip(unread, reports[len(plates):])]
+                            labels = _labels(reports, plates)
                     summary.frames += 1
                     if self._writer is not None:
                         self._writer.write(draw_plates(frame, plates, show_chars=self.show_chars, labels=labels)
@@ -318,7 +347,10 @@ def read_video(source: VideoSource | str | int | os.PathLike, reader: PlateReade
 
     The reader (anything with ``read(bgr_frame) -> list[PlateRead]``, e.g. lpr.Reader) runs on
     every ``every``-th frame, at most ``max_frames`` frames are read; the plates feed ``tracker``
-    (default PlateTracker()). Iterating the returned VideoRun yields each vehicle's TrackReport
+    (default PlateTracker()). With an lpr.Reader (see PlateReader), the plates of tracks the
+    tracker calls settled (``settle``, ``reread``) are found but not read again, which saves
+    most of the reading time while a vehicle stays in view; ``PlateTracker(settle=0)`` reads
+    every plate of every processed frame. Iterating the returned VideoRun yields each vehicle's TrackReport
     as its track ends, the open ones at the end; ``run.summary`` then holds the counts and speeds.
     ``out_path``: also write every frame, annotated (plate boxes, each track's best text so far),
     as an mp4v video at the source's fps and size. ``progress``: a tqdm bar on a terminal.

@@ -17,10 +17,17 @@ each reading votes with its confidence. The text vote takes the text with the la
 confidence; the per-position vote takes, among readings of the most supported length, the
 character with the largest summed confidence at each position. The report carries whichever is
 better supported, and says which in ``method``.
+
+Settling: a track whose last ``settle`` readings all give the text its vote stands on is
+settled. ``needs_reading`` tells the caller which of a frame's plate boxes belong to settled
+tracks, so they need not be read again (lpr.video.runner passes them to ``update`` as ``seen``:
+they move the track and keep it open, without a vote); a settled track is still read every
+``reread`` updates, and a reading that disagrees unsettles it.
 """
 from __future__ import annotations
 
 import math
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
@@ -60,7 +67,8 @@ class Vote:
 class TrackReport:
     """One tracked plate (one vehicle), reported when its track ends.
 
-    ``frames``: (first, last) frame index where the plate was read; ``box``: of the most
+    ``frames``: (first, last) frame index where the plate was seen (read, or found and left
+    unread because its track was settled); ``box``: of the most
     confident reading, in frame ``best_frame``; ``readings``: plates the track collected
     (``votes`` of them back ``text``, see Vote); ``method``: "text" or "chars" (see Vote).
     """
@@ -208,6 +216,11 @@ def _valid(box: Sequence[float]) -> bool:
     return all(math.isfinite(v) for v in (x1, y1, x2, y2)) and x2 >= x1 and y2 >= y1
 
 
+def _box(box: Sequence[float]) -> Box | None:
+    """``box`` as four floats, None when it is not a valid box."""
+    return tuple(float(v) for v in box) if _valid(box) else None
+
+
 def _area(box: Sequence[float]) -> float:
     return max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
 
@@ -224,9 +237,9 @@ def _centre_distance(a: Sequence[float], b: Sequence[float]) -> float:
 
 class _Track:
     __slots__ = ("track_id", "first", "last", "box", "velocity", "missed", "readings", "best", "best_weight",
-                 "best_frame", "voter")
+                 "best_frame", "voter", "recent", "last_read")
 
-    def __init__(self, frame: int, plate: PlateRead) -> None:
+    def __init__(self, frame: int, plate: PlateRead, update: int, settle: int) -> None:
         self.track_id: int | None = None
         self.first = self.last = frame
         self.box = tuple(float(v) for v in plate.box)
@@ -237,22 +250,36 @@ class _Track:
         self.best_weight = -1.0
         self.best_frame = frame
         self.voter = TextVoter()
-        self._add_reading(frame, plate)
+        self.recent: deque[str] = deque(maxlen=max(settle, 1))   # the last readings' compact texts
+        self.last_read = update
+        self._add_reading(frame, plate, update)
 
-    def _add_reading(self, frame: int, plate: PlateRead) -> None:
+    def _add_reading(self, frame: int, plate: PlateRead, update: int) -> None:
         self.readings += 1
         self.voter.add(plate)
+        self.recent.append(plate.compact)
+        self.last_read = update
         weight = _weight(plate)
         if weight > self.best_weight:
             self.best, self.best_weight, self.best_frame = plate, weight, frame
 
-    def add(self, frame: int, plate: PlateRead) -> None:
-        box = tuple(float(v) for v in plate.box)
+    def move(self, frame: int, box: Box) -> None:
+        """Seen at ``box`` in ``frame``: the box, its velocity and the last frame follow."""
         step = (frame - self.last) or 1
         moved = tuple((n - o) / step for n, o in zip(box, self.box))
         self.velocity = moved if self.velocity is None else tuple(0.5 * (v + m) for v, m in zip(self.velocity, moved))
         self.box, self.last, self.missed = box, frame, 0
-        self._add_reading(frame, plate)
+
+    def add(self, frame: int, plate: PlateRead, update: int) -> None:
+        self.move(frame, tuple(float(v) for v in plate.box))
+        self._add_reading(frame, plate, update)
+
+    def settled(self, settle: int) -> bool:
+        """Whether the last ``settle`` readings all read the text the vote stands on."""
+        if settle < 1 or len(self.recent) < settle or len(set(self.recent)) != 1:
+            return False
+        result = self.voter.result()
+        return result is not None and result.compact == self.recent[-1]
 
     def predicted(self, frame: int) -> tuple[float, ...]:
         if self.velocity is None:
@@ -281,13 +308,16 @@ class PlateTracker:
       no track id: ids count reported tracks 1, 2, 3 ...).
     - ``max_distance``: the fallback for fast motion pairs a track and a plate whose centres are at
       most this many plate widths apart (sizes within a factor 2); 0 turns the fallback off.
+    - ``settle``: a track whose last ``settle`` readings agree with its vote is settled: its
+      plate need not be read in the next frames (``needs_reading``); 0: never settled.
+    - ``reread``: a settled track's plate is still read once every ``reread`` updates.
 
     ``update`` returns the reports of tracks that ended on that frame; ``finish`` ends the rest.
     Frame indices must increase from one update to the next (gaps are fine).
     """
 
     def __init__(self, iou: float = 0.3, max_missed: int = 5, min_hits: int = 2, *,
-                 max_distance: float = 1.0) -> None:
+                 max_distance: float = 1.0, settle: int = 3, reread: int = 10) -> None:
         if not 0.0 < iou <= 1.0:
             raise ValueError(f"iou must be in (0, 1], got {iou}")
         if int(max_missed) != max_missed or max_missed < 0:
@@ -296,8 +326,14 @@ class PlateTracker:
             raise ValueError(f"min_hits must be a whole number >= 1, got {min_hits}")
         if not max_distance >= 0.0:
             raise ValueError(f"max_distance must be >= 0, got {max_distance}")
+        if int(settle) != settle or settle < 0:
+            raise ValueError(f"settle must be a whole number >= 0, got {settle}")
+        if int(reread) != reread or reread < 1:
+            raise ValueError(f"reread must be a whole number >= 1, got {reread}")
         self.iou, self.max_missed, self.min_hits = float(iou), int(max_missed), int(min_hits)
         self.max_distance = float(max_distance)
+        self.settle, self.reread = int(settle), int(reread)
+        self._updates = 0
         self._tracks: list[_Track] = []
         self._last_frame: int | None = None
         self._next_id = 1
@@ -308,9 +344,9 @@ class PlateTracker:
         """Tracks still open (confirmed or not)."""
         return len(self._tracks)
 
-    def _pair(self, frame: int, plates: Sequence[PlateRead]) -> dict[int, int]:
-        """plate index -> track index for this frame."""
-        boxes = [tuple(float(v) for v in p.box) if _valid(p.box) else None for p in plates]
+    def _pair(self, frame: int, boxes: Sequence[Box | None], fallback: bool = True) -> dict[int, int]:
+        """box index -> track index for this frame (None boxes pair with nothing); `fallback`:
+        also pair by centre distance (max_distance) what overlaps nothing."""
         expected = [t.predicted(frame) for t in self._tracks]
         candidates = []
         for ti, track in enumerate(self._tracks):
@@ -326,7 +362,7 @@ class PlateTracker:
             if ti not in used and pi not in pairs:
                 pairs[pi] = ti
                 used.add(ti)
-        if self.max_distance > 0:
+        if fallback and self.max_distance > 0:
             candidates = []
             for ti, track in enumerate(self._tracks):
                 if ti in used:
@@ -346,29 +382,53 @@ class PlateTracker:
                     used.add(ti)
         return pairs
 
-    def update(self, frame_index: int, plates: Sequence[PlateRead]) -> list[TrackReport]:
+    def needs_reading(self, frame_index: int, boxes: Sequence[Box]) -> list[bool]:
+        """For each of a frame's plate boxes (before update): False when it overlaps a settled
+        track that was read less than ``reread`` updates ago, so it need not be read now; True
+        otherwise (a new plate, a track still voting, a settled one due for a re-read, or one
+        that jumped: a box paired only by centre distance may be another vehicle's)."""
+        checked = [_box(b) for b in boxes]
+        pairs = self._pair(int(frame_index), checked, fallback=False)
+        need = []
+        for bi in range(len(checked)):
+            track = self._tracks[pairs[bi]] if bi in pairs else None
+            need.append(track is None or not track.settled(self.settle)
+                        or self._updates + 1 - track.last_read >= self.reread)
+        return need
+
+    def update(self, frame_index: int, plates: Sequence[PlateRead], seen: Sequence[Box] = ()) -> list[TrackReport]:
         """Add one frame's plates (call it for every processed frame, with [] when none was
-        found); returns the reports of the tracks that ended here (most recent last)."""
+        found); returns the reports of the tracks that ended here (most recent last).
+        ``seen``: boxes of plates found but not read (see needs_reading): each moves the track it
+        pairs with and keeps it open, without a vote; one that pairs with no track is dropped."""
         frame_index = int(frame_index)
         if self._last_frame is not None and frame_index <= self._last_frame:
             raise ValueError(f"frame indices must increase: {frame_index} after {self._last_frame}")
         self._last_frame = frame_index
-        pairs = self._pair(frame_index, plates)
+        self._updates += 1
+        seen_boxes = [_box(b) for b in seen]
+        boxes = [_box(p.box) for p in plates] + seen_boxes
+        pairs = self._pair(frame_index, boxes)
         tracks = list(self._tracks)
         matched = set(pairs.values())
         assigned: list[_Track | None] = []
         for pi, plate in enumerate(plates):
             if pi in pairs:
                 track = tracks[pairs[pi]]
-                track.add(frame_index, plate)
-            elif _valid(plate.box):
-                track = _Track(frame_index, plate)
+                track.add(frame_index, plate, self._updates)
+            elif boxes[pi] is not None:
+                track = _Track(frame_index, plate, self._updates, self.settle)
                 self._tracks.append(track)
             else:
                 track = None
             if track is not None and track.track_id is None and track.readings >= self.min_hits and track.voter:
                 track.track_id = self._next_id
                 self._next_id += 1
+            assigned.append(track)
+        for si, box in enumerate(seen_boxes, start=len(plates)):
+            track = tracks[pairs[si]] if si in pairs else None
+            if track is not None:
+                track.move(frame_index, box)
             assigned.append(track)
         self._assigned = assigned
         ended = []
@@ -383,14 +443,16 @@ class PlateTracker:
         return self._reports(ended)
 
     def snapshot(self) -> list[TrackReport | None]:
-        """For each plate of the last update, what its track would report now (None while the
-        track is not confirmed: fewer than min_hits readings)."""
+        """For each plate of the last update, then each of its ``seen`` boxes, what its track
+        would report now (None while the track is not confirmed: fewer than min_hits readings;
+        None for a seen box that paired with no track)."""
         return [t.report() if t is not None else None for t in self._assigned]
 
     def finish(self) -> list[TrackReport]:
         """End every open track and return the reports (by first frame); the tracker can then
         be fed again (track ids keep counting)."""
         ended, self._tracks, self._assigned, self._last_frame = self._tracks, [], [], None
+        self._updates = 0
         return self._reports(ended)
 
     @staticmethod
