@@ -498,3 +498,58 @@ def test_cli_self_label_writes_the_plates_it_reads_surely(tmp_path, capsys):
         for box in boxes + [left, top, left, top]:
             assert max(xyxy_iou(box, t) for t in truth_chars) > 0.5
     assert right >= len(rows) - 1
+
+
+def test_read_is_detect_plates_then_read_boxes(reader, example_images):
+    def strip(plates):
+        return [dataclasses.replace(p, timings=lpr.Timings()) for p in plates]
+
+    for path, image in example_images:
+        found = reader.detect_plates(image)
+        assert all(isinstance(f, lpr.PlateBox) for f in found)
+        assert [f.confidence for f in found] == sorted((f.confidence for f in found), reverse=True)
+        plates = reader.read(image)
+        assert plates, path
+        assert strip(reader.read_boxes(image, found)) == strip(plates)
+        assert {p.box for p in plates} <= {f.box for f in found}
+        # a subset of the boxes reads that subset
+        best = max(plates, key=lambda p: p.confidence)
+        (one,) = reader.read_boxes(path, [lpr.PlateBox(best.box, best.detection_confidence)])
+        assert strip([one]) == strip([best])
+
+
+def test_read_boxes_reads_your_own_boxes_and_refuses_bad_ones(reader, example_images):
+    path, image = example_images[0]
+    best = max(reader.read(image), key=lambda p: p.confidence)
+    (mine,) = reader.read_boxes(image, [lpr.PlateBox(best.box, 0.5)])
+    assert (mine.text, mine.detection_confidence) == (best.text, 0.5)
+    assert mine.confidence == pytest.approx(0.5 * mine.reading_confidence)
+    assert reader.read_boxes(image, []) == []
+    with pytest.raises(TypeError):
+        reader.read_boxes(image, [best.box])
+    for bad in [(float("nan"), 0, 10, 10), (50, 0, 10, 10), (0, 0, 10)]:
+        with pytest.raises(ValueError):
+            reader.read_boxes(image, [lpr.PlateBox(bad, 0.5)])
+    with pytest.raises(ValueError):
+        reader.read_boxes(image, [lpr.PlateBox(best.box, 1.5)])
+    with pytest.raises(ImageError):
+        reader.read_boxes(b"not an image", [lpr.PlateBox(best.box, 0.5)])
+
+
+def test_a_synthetic_drive_reports_each_vehicle_once_reading_settled_plates_less(tmp_path):
+    from lpr.synth.video import write_drive_video
+    from lpr.video.runner import read_video
+    from lpr.video.tracking import PlateTracker
+
+    path = tmp_path / "drive.avi"
+    truth = write_drive_video(path, vehicles=2, frames=45, size=(960, 540), seed=3)
+    expected = [(t.text, (t.first, t.last)) for t in truth]
+    with lpr.Reader() as r:
+        every = read_video(path, r, progress=False, tracker=PlateTracker(settle=0))
+        assert [(x.compact, x.frames) for x in every] == expected
+        settled = read_video(path, r, progress=False)           # the default: settle 3, reread 10
+        assert [(x.compact, x.frames) for x in settled] == expected
+    assert every.summary.plates_unread == 0
+    assert every.summary.plates_read == sum(t.last - t.first + 1 for t in truth)
+    assert settled.summary.plates_read + settled.summary.plates_unread == every.summary.plates_read
+    assert settled.summary.plates_read < every.summary.plates_read / 3

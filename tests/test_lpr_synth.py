@@ -380,3 +380,41 @@ def test_plate_and_char_crops():
     for c in "0A8BZ":
         one = char_crop(FORMATS, c, rng, None)
         assert one.char == c and one.image.ndim == 3 and min(one.image.shape[:2]) >= 3
+
+
+def test_the_synthetic_drive_is_seeded_and_staggers_its_vehicles(tmp_path):
+    import hashlib
+
+    from lpr.synth.video import DrivePlate, write_drive_video
+
+    def frames(path):
+        capture = cv2.VideoCapture(str(path))
+        out = []
+        while True:
+            ok, frame = capture.read()
+            if not ok:
+                break
+            out.append(frame)
+        capture.release()
+        return out
+
+    a = write_drive_video(tmp_path / "a.avi", vehicles=3, frames=40, size=(320, 180), seed=5)
+    b = write_drive_video(tmp_path / "b.avi", vehicles=3, frames=40, size=(320, 180), seed=5)
+    c = write_drive_video(tmp_path / "c.avi", vehicles=3, frames=40, size=(320, 180), seed=6)
+    assert a == b and a != c
+    assert all(isinstance(p, DrivePlate) and p.text.isalnum() for p in a)
+    assert [(p.first, p.last) for p in a] == [(0, 19), (10, 29), (20, 39)]   # at most two in view at once
+    read_a, read_b = frames(tmp_path / "a.avi"), frames(tmp_path / "b.avi")
+    assert len(read_a) == 40 and read_a[0].shape == (180, 320, 3)
+    digest = [hashlib.sha1(f.tobytes()).hexdigest() for f in read_a]
+    assert digest == [hashlib.sha1(f.tobytes()).hexdigest() for f in read_b]
+    assert len(set(digest)) == 40                                       # the vehicles move
+
+
+@pytest.mark.parametrize("bad", [{"vehicles": 0}, {"frames": 1}, {"size": (32, 32)}, {"formats": ("xx",)},
+                                 {"formats": ()}])
+def test_the_synthetic_drive_refuses_nonsense(tmp_path, bad):
+    from lpr.synth.video import write_drive_video
+
+    with pytest.raises(ValueError):
+        write_drive_video(tmp_path / "x.avi", **bad)

@@ -3,6 +3,7 @@ sequences and a small generated video with a fake reader: nothing here depends o
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 cv2 = pytest.importorskip("cv2")
 
 from lpr.drawing import ImageWriteError, _label_origin, _style, draw_plates, write_image  # noqa: E402
-from lpr.results import CharRead, PlateRead  # noqa: E402
+from lpr.results import CharRead, PlateBox, PlateRead  # noqa: E402
 from lpr.video.command import add_video_command  # noqa: E402
 from lpr.video.runner import VideoSourceError, parse_source, read_video  # noqa: E402
 from lpr.video.tracking import PlateTracker, TrackReport, vote  # noqa: E402
@@ -127,6 +128,83 @@ def test_snapshot_gives_the_tracks_text_so_far():
     tracker.update(1, [plate("1-ABC-284", 0.3, box)])
     (current,) = tracker.snapshot()
     assert (current.track_id, current.text, current.readings) == (1, "1-ABC-234", 2)
+
+
+# --------------------------------------------------------------------------- settling
+
+BOX = (100.0, 100.0, 160.0, 120.0)
+
+
+def feed(tracker: PlateTracker, texts, start: int = 0, dx: float = 2.0) -> list[bool]:
+    """One frame per text (None: the plate is found but left unread when the tracker says so);
+    returns, per frame, whether needs_reading asked for a reading."""
+    asked = []
+    for k, text in enumerate(texts):
+        index = start + k
+        box = moved(BOX, dx * index)
+        (need,) = tracker.needs_reading(index, [box])
+        asked.append(need)
+        if need:
+            assert text is not None, f"frame {index} needed a reading"
+            tracker.update(index, [plate(text, 0.9, box)])
+        else:
+            tracker.update(index, [], seen=[box])
+    return asked
+
+
+def test_a_track_settles_after_agreeing_readings_and_is_reread_every_reread_updates():
+    tracker = PlateTracker(settle=3, reread=4)
+    asked = feed(tracker, ["1ABC234"] * 3 + [None, None, None, "1ABC234", None, None, None, "1ABC234"])
+    #                         read read read  skip  skip  skip  re-read    skip  skip  skip  re-read
+    assert asked == [True, True, True, False, False, False, True, False, False, False, True]
+    (report,) = tracker.finish()
+    assert (report.text, report.readings, report.votes, report.frames) == ("1ABC234", 5, 5, (0, 10))
+
+
+def test_settle_0_reads_every_plate():
+    assert feed(PlateTracker(settle=0), ["1ABC234"] * 6) == [True] * 6
+
+
+def test_disagreeing_readings_do_not_settle_and_a_disagreeing_reread_unsettles():
+    tracker = PlateTracker(settle=3, reread=2)
+    assert feed(tracker, ["1ABC234", "1ABC284", "1ABC234", "1ABC234"]) == [True] * 4
+    # the last three readings disagree: not settled yet
+    assert feed(tracker, ["1ABC234", None, "1ABC284", "1ABC234", "1ABC234"], start=4) == [True, False, True,
+                                                                                          True, True]
+    # settled at frame 4, re-read at 6 reads 1ABC284: the next frames are read again
+
+
+def test_unread_plates_move_the_track_and_keep_it_open_without_votes():
+    tracker = PlateTracker(settle=2, reread=100, max_missed=1)
+    feed(tracker, ["1ABC234", "1ABC234"] + [None] * 20, dx=5.0)
+    assert tracker.active == 1                              # 20 unread frames: never missed
+    assert tracker.snapshot()[0].text == "1ABC234"          # the seen box's track
+    (report,) = tracker.finish()
+    assert (report.readings, report.frames) == (2, (0, 21))
+
+
+def test_a_seen_box_that_pairs_with_no_track_is_dropped():
+    tracker = PlateTracker()
+    assert tracker.update(0, [], seen=[BOX]) == []
+    assert tracker.active == 0 and tracker.snapshot() == [None]
+
+
+def test_a_box_that_only_jumps_to_a_settled_track_is_read():
+    """Centre-distance pairing (no overlap) may be another vehicle: it is read, not assumed."""
+    tracker = PlateTracker(settle=2, reread=100)
+    feed(tracker, ["1ABC234", "1ABC234"], dx=0.0)
+    assert tracker.needs_reading(2, [BOX]) == [False]
+    jumped = moved(BOX, 45.0)                               # no overlap, 0.75 plate widths away
+    assert tracker.needs_reading(2, [jumped]) == [True]
+    tracker.update(2, [plate("9XYZ876", 0.9, jumped)])
+    (report,) = tracker.finish()                            # the fallback still pairs it
+    assert report.readings == 3
+
+
+@pytest.mark.parametrize("bad", [{"settle": -1}, {"settle": 1.5}, {"reread": 0}, {"reread": 2.5}])
+def test_bad_settle_options_are_refused(bad):
+    with pytest.raises(ValueError):
+        PlateTracker(**bad)
 
 
 # --------------------------------------------------------------------------- voting
@@ -298,6 +376,40 @@ def test_video_run_stops_cleanly_on_ctrl_c(video, tmp_path):
     assert count_frames(out)[0] == 10                       # the writer was released: a readable file
 
 
+class DetectingFakeReader(FakeReader):
+    """FakeReader that also finds without reading (detect_plates / read_boxes), as lpr.Reader."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.detected = self.boxes_read = 0
+
+    def detect_plates(self, image: np.ndarray) -> list[PlateBox]:
+        self.detected += 1
+        return [PlateBox(p.box, p.detection_confidence) for p in FakeReader().read(image)]
+
+    def read_boxes(self, image: np.ndarray, boxes) -> list[PlateRead]:
+        self.boxes_read += len(boxes)
+        return [dataclasses.replace(p, box=b.box) for b in boxes for p in FakeReader().read(image)]
+
+
+def test_video_run_leaves_settled_plates_unread_and_reports_the_same(video, tmp_path):
+    plain = list(read_video(video, FakeReader(), progress=False))
+    reader = DetectingFakeReader()
+    out = tmp_path / "settled.mp4"
+    run = read_video(video, reader, progress=False, out_path=out, tracker=PlateTracker(settle=3, reread=10))
+    reports = list(run)
+    assert [(r.text, r.frames) for r in reports] == [(r.text, r.frames) for r in plain] == [("1-ABC-234", (0, 29))]
+    # read on frames 0-2 (settling), then re-read on 12 and 22
+    assert (reader.calls, reader.detected, reader.boxes_read, reports[0].readings) == (0, FRAMES, 5, 5)
+    assert (run.summary.plates_read, run.summary.plates_unread) == (5, FRAMES - 5)
+    assert count_frames(out)[0] == FRAMES
+
+    reader = DetectingFakeReader()
+    run = read_video(video, reader, progress=False, tracker=PlateTracker(settle=0))
+    assert [r.readings for r in run] == [FRAMES]
+    assert (reader.calls, reader.detected, run.summary.plates_unread) == (FRAMES, 0, 0)   # plain read()
+
+
 def test_bad_video_sources_raise_a_clear_error(tmp_path):
     missing = tmp_path / "nope.mp4"
     with pytest.raises(VideoSourceError, match="nope.mp4.*no such file"):
@@ -425,7 +537,7 @@ def test_cli_text_output_and_options(video, capsys, tmp_path):
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
     assert "1-ABC-234" in lines[0] and "frames 0-28" in lines[0] and "votes 15/15" in lines[0]
-    assert "1 vehicle in 30 frames (15 read)" in lines[1] and "fps" in lines[1] and str(out) in lines[1]
+    assert "1 vehicle in 30 frames (15 processed)" in lines[1] and "fps" in lines[1] and str(out) in lines[1]
     assert seen == {"engine": "opencv", "countries": ("be", "fr"), "models_dir": Path("/tmp/m")}
     assert count_frames(out)[0] == FRAMES
     from lpr.formats import countries
@@ -456,3 +568,21 @@ def test_cli_ctrl_c_exits_130_after_printing_what_was_found(video, capsys):
     objects = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert objects[0]["text"] == "1-ABC-234" and objects[0]["frames"] == [0, 6]
     assert objects[-1]["summary"]["interrupted"] is True
+
+
+def test_cli_settle_options_reach_the_tracker(video, capsys):
+    args = video_parser(lambda a: DetectingFakeReader()).parse_args(
+        ["video", str(video), "--json", "--no-progress", "--settle", "2", "--reread", "5"])
+    assert args.func(args) == 0
+    track, summary = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # read on frames 0-1 (settling), then every 5th update: 6, 11, 16, 21, 26
+    assert (track["readings"], track["frames"]) == (7, [0, FRAMES - 1])
+    assert (summary["summary"]["plates_read"], summary["summary"]["plates_unread"]) == (7, FRAMES - 7)
+
+    args = video_parser(lambda a: DetectingFakeReader()).parse_args(["video", str(video), "--no-progress"])
+    assert (args.settle, args.reread) == (3, 10)
+    assert args.func(args) == 0
+    assert "25 of 30 plates left unread (settled)" in capsys.readouterr().out
+    for bad in (["--settle", "-1"], ["--reread", "0"]):
+        with pytest.raises(SystemExit):
+            video_parser(lambda a: FakeReader()).parse_args(["video", str(video), *bad])

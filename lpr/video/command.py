@@ -62,7 +62,7 @@ def _summary_json(summary) -> dict:
 
 def _summary_line(summary) -> str:
     vehicles = f"{summary.tracks} vehicle{'' if summary.tracks == 1 else 's'}"
-    line = (f"{vehicles} in {summary.frames} frames ({summary.processed} read): "
+    line = (f"{vehicles} in {summary.frames} frames ({summary.processed} processed): "
             f"{summary.reader_fps:.1f} fps reading, {summary.wall_fps:.1f} fps overall")
     if summary.plates_unread:
         line += f"; {summary.plates_unread} of {summary.plates_read + summary.plates_unread} plates left unread (settled)"
