@@ -201,6 +201,12 @@ def test_a_box_that_only_jumps_to_a_settled_track_is_read():
     assert report.readings == 3
 
 
+def test_only_confirmed_tracks_settle():
+    """settle below min_hits: a track still waiting for its confirming reading is read."""
+    tracker = PlateTracker(settle=1, min_hits=2)
+    assert feed(tracker, ["1ABC234", "1ABC234", None]) == [True, True, False]
+
+
 @pytest.mark.parametrize("bad", [{"settle": -1}, {"settle": 1.5}, {"reread": 0}, {"reread": 2.5}])
 def test_bad_settle_options_are_refused(bad):
     with pytest.raises(ValueError):

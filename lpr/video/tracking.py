@@ -383,16 +383,17 @@ class PlateTracker:
         return pairs
 
     def needs_reading(self, frame_index: int, boxes: Sequence[Box]) -> list[bool]:
-        """For each of a frame's plate boxes (before update): False when it overlaps a settled
-        track that was read less than ``reread`` updates ago, so it need not be read now; True
-        otherwise (a new plate, a track still voting, a settled one due for a re-read, or one
-        that jumped: a box paired only by centre distance may be another vehicle's)."""
+        """For each of a frame's plate boxes (before update): False when it overlaps a settled,
+        confirmed (min_hits) track that was read less than ``reread`` updates ago, so it need
+        not be read now; True otherwise (a new plate, a track still voting, a settled one due for
+        a re-read, or one that jumped: a box paired only by centre distance may be another
+        vehicle's)."""
         checked = [_box(b) for b in boxes]
         pairs = self._pair(int(frame_index), checked, fallback=False)
         need = []
         for bi in range(len(checked)):
             track = self._tracks[pairs[bi]] if bi in pairs else None
-            need.append(track is None or not track.settled(self.settle)
+            need.append(track is None or track.track_id is None or not track.settled(self.settle)
                         or self._updates + 1 - track.last_read >= self.reread)
         return need
 
