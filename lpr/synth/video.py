@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .formats import FORMATS_BY_KEY, generate_text
-from .render import render_plate
+from .render import RenderedPlate, render_plate
 
 PLATE_WIDTHS = (0.09, 0.2)     # share of the frame width: as a vehicle comes closer
 LANES = (0.22, 0.78)           # where vehicles drive (share of the frame width when near); the two in
@@ -93,7 +93,8 @@ def write_drive_video(path: str | os.PathLike, *, formats: Sequence[str] = ("be"
         for index in range(frames):
             frame = scene.copy()
             # the farthest (smallest) vehicles first, so nearer ones cover them
-            visible = sorted((c for c in cars if c[1] <= index <= c[2]), key=lambda c: (index - c[1]) / (c[2] - c[1] + 1))
+            visible = sorted((c for c in cars if c[1] <= index <= c[2]),
+                             key=lambda c: (index - c[1]) / (c[2] - c[1] + 1))
             for plate, first, last, lane, colour in visible:
                 _draw_vehicle(frame, plate, (index - first) / max(last - first, 1), lane, colour)
             writer.write(frame)
@@ -102,7 +103,7 @@ def write_drive_video(path: str | os.PathLike, *, formats: Sequence[str] = ("be"
     return [DrivePlate(p.text.chars, first, last) for p, first, last, _, _ in cars]
 
 
-def _draw_vehicle(frame: np.ndarray, plate, progress: float, lane: float, colour: tuple[int, int, int]) -> None:
+def _draw_vehicle(frame: np.ndarray, plate: RenderedPlate, progress: float, lane: float, colour: tuple[int, int, int]) -> None:
     """The car's back and its plate, ``progress`` (0..1) of the way from far to near."""
     import cv2
 

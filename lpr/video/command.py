@@ -65,7 +65,8 @@ def _summary_line(summary) -> str:
     line = (f"{vehicles} in {summary.frames} frames ({summary.processed} processed): "
             f"{summary.reader_fps:.1f} fps reading, {summary.wall_fps:.1f} fps overall")
     if summary.plates_unread:
-        line += f"; {summary.plates_unread} of {summary.plates_read + summary.plates_unread} plates left unread (settled)"
+        found = summary.plates_read + summary.plates_unread
+        line += f"; {summary.plates_unread} of {found} plates left unread (settled)"
     if summary.out_path:
         line += f"; annotated video: {summary.out_path}"
     if summary.interrupted:

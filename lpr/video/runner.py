@@ -353,7 +353,8 @@ def read_video(source: VideoSource | str | int | os.PathLike, reader: PlateReade
     every plate of every processed frame. Iterating the returned VideoRun yields each
     vehicle's TrackReport as its track ends, the open ones at the end; ``run.summary`` then
     holds the counts and speeds. ``out_path``: also write every frame, annotated (plate boxes,
-    each track's best text so far), as an mp4v video at the source's fps and size. ``progress``: a tqdm bar on a terminal.
+    each track's best text so far), as an mp4v video at the source's fps and size.
+    ``progress``: a tqdm bar on a terminal.
     Raises VideoSourceError now when the source cannot be opened, VideoWriteError when
     ``out_path`` cannot be written.
     """
