@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .compose import paste
 from .formats import FORMATS_BY_KEY, generate_text
 from .render import RenderedPlate, render_plate
 
@@ -103,7 +104,8 @@ def write_drive_video(path: str | os.PathLike, *, formats: Sequence[str] = ("be"
     return [DrivePlate(p.text.chars, first, last) for p, first, last, _, _ in cars]
 
 
-def _draw_vehicle(frame: np.ndarray, plate: RenderedPlate, progress: float, lane: float, colour: tuple[int, int, int]) -> None:
+def _draw_vehicle(frame: np.ndarray, plate: RenderedPlate, progress: float, lane: float,
+                  colour: tuple[int, int, int]) -> None:
     """The car's back and its plate, ``progress`` (0..1) of the way from far to near."""
     import cv2
 
@@ -119,11 +121,4 @@ def _draw_vehicle(frame: np.ndarray, plate: RenderedPlate, progress: float, lane
     car_w, car_h = int(plate_w * CAR_WIDTH), int(plate_w * CAR_WIDTH / 2)
     cv2.rectangle(frame, (int(cx - car_w / 2), int(cy - car_h * 0.7)), (int(cx + car_w / 2), int(cy + car_h * 0.3)),
                   colour, -1, cv2.LINE_AA)
-    x1, y1 = max(x, 0), max(y, 0)
-    x2, y2 = min(x + image.shape[1], width), min(y + image.shape[0], height)
-    if x2 <= x1 or y2 <= y1:
-        return
-    layer = image[y1 - y:y2 - y, x1 - x:x2 - x, ::-1].astype(np.float32)      # RGB -> BGR
-    a = alpha[y1 - y:y2 - y, x1 - x:x2 - x, None].astype(np.float32) / 255.0
-    under = frame[y1:y2, x1:x2].astype(np.float32)
-    frame[y1:y2, x1:x2] = np.clip(layer * a + under * (1.0 - a), 0, 255).astype(np.uint8)
+    paste(frame, np.ascontiguousarray(image[..., ::-1]), alpha, x, y)      # RGB -> BGR
