@@ -534,6 +534,8 @@ def test_read_boxes_reads_your_own_boxes_and_refuses_bad_ones(reader, example_im
         reader.read_boxes(image, [lpr.PlateBox(best.box, 1.5)])
     with pytest.raises(ImageError):
         reader.read_boxes(b"not an image", [lpr.PlateBox(best.box, 0.5)])
+    with pytest.raises(ImageError):
+        reader.detect_plates(b"not an image")
 
 
 def test_a_synthetic_drive_reports_each_vehicle_once_reading_settled_plates_less(tmp_path):
