@@ -1,6 +1,7 @@
-"""The shipped character CNN: lpr's NumPy engine (what the reader uses) against OpenCV DNN on
-the same cfg and weights, for a plate's worth of crops and for the batch the reader's
-alternatives send. Each benchmark checks that the two agree, so a fast wrong answer cannot win."""
+"""The shipped character CNNs (the compact default and the origin study's): lpr's NumPy engine
+against OpenCV DNN on the same cfg and weights, for a plate's worth of crops and for the batch
+the reader's alternatives send. Each benchmark checks that the two engines agree, so a fast wrong
+answer cannot win."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,14 +13,15 @@ from lpr.recognition.numpy_network import NumpyNetwork
 cv2 = pytest.importorskip("cv2")
 
 
-@pytest.fixture(scope="module")
-def engines():
-    files = mf.model_files(mf.CHAR_CNN)
-    return NumpyNetwork(files.cfg, files.weights), cv2.dnn.readNetFromDarknet(str(files.cfg), str(files.weights))
+@pytest.fixture(scope="module", params=[mf.CHAR_CNN_COMPACT, mf.CHAR_CNN])
+def engines(request):
+    files = mf.model_files(request.param)
+    return (request.param, NumpyNetwork(files.cfg, files.weights),
+            cv2.dnn.readNetFromDarknet(str(files.cfg), str(files.weights)))
 
 
-def _crops(count: int) -> np.ndarray:
-    return np.random.default_rng(count).random((count, 1, 100, 75), dtype=np.float32)
+def _crops(count: int, shape: tuple[int, int, int]) -> np.ndarray:
+    return np.random.default_rng(count).random((count, *shape), dtype=np.float32)
 
 
 def _opencv(net, crops: np.ndarray) -> np.ndarray:
@@ -30,10 +32,11 @@ def _opencv(net, crops: np.ndarray) -> np.ndarray:
 @pytest.mark.parametrize("count", [7, 20])
 @pytest.mark.parametrize("engine", ["numpy", "opencv"])
 def test_char_cnn(benchmark, engines, engine, count):
-    numpy_net, opencv_net = engines
-    crops = _crops(count)
+    name, numpy_net, opencv_net = engines
+    crops = _crops(count, numpy_net.input_shape)
     run = (lambda: numpy_net.predict(crops)) if engine == "numpy" else (lambda: _opencv(opencv_net, crops))
-    benchmark.group = f"char-cnn, {count} crops 75x100"
+    _, height, width = numpy_net.input_shape
+    benchmark.group = f"{name}, {count} crops {width}x{height}"
     benchmark.extra_info.update(engine=engine, build="lpr NumPy" if engine == "numpy" else f"OpenCV {cv2.__version__}")
     benchmark.pedantic(run, rounds=30, warmup_rounds=2)
     np.testing.assert_allclose(numpy_net.predict(crops), _opencv(opencv_net, crops), atol=1e-4)

@@ -13,28 +13,32 @@ import lpr
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "eval"
 
 
-PIPELINES = [  # (engine, segmenter, alternatives, cnn_engine)
-    ("opencv", "contours", True, "numpy"), ("opencv", "contours", False, "numpy"),
-    ("opencv", "contours", True, "opencv"), ("opencv", "contours", False, "opencv"),
-    ("opencv", "yolo", True, "numpy"), ("darknet", "contours", True, "numpy"), ("darknet", "yolo", True, "numpy"),
+PIPELINES = [  # (engine, segmenter, alternatives, cnn_engine, cnn_model); the first is the default
+    ("opencv", "contours", True, "opencv", "compact"), ("opencv", "contours", False, "opencv", "compact"),
+    ("opencv", "contours", True, "numpy", "compact"),
+    ("opencv", "contours", True, "opencv", "study"), ("opencv", "contours", False, "opencv", "study"),
+    ("opencv", "contours", True, "numpy", "study"),
+    ("opencv", "yolo", True, "numpy", "compact"),
+    ("darknet", "contours", True, "numpy", "compact"), ("darknet", "yolo", True, "numpy", "compact"),
 ]
 
 
 def _name(p) -> str:
-    engine, segmenter, alternatives, cnn_engine = p
-    return "-".join((engine, segmenter) + (() if alternatives else ("no-alternatives",))
-                    + (("cnn-opencv",) if segmenter == "contours" and cnn_engine == "opencv" else ()))
+    engine, segmenter, alternatives, cnn_engine, cnn_model = p
+    if segmenter == "yolo":
+        return f"{engine}-yolo"
+    return "-".join((engine, "contours", cnn_model, f"cnn-{cnn_engine}") + (() if alternatives else ("no-alternatives",)))
 
 
 @pytest.fixture(scope="module", params=PIPELINES, ids=_name)
 def reader(request):
-    engine, segmenter, alternatives, cnn_engine = request.param
-    with lpr.Reader(engine=engine, segmenter=segmenter, alternatives=alternatives, cnn_engine=cnn_engine) as r:
-        pipeline = "contours + cnn" if segmenter == "contours" else "yolo + yolo"
-        if segmenter == "contours" and cnn_engine != "numpy":
-            pipeline += f" ({cnn_engine} cnn)"
-        if segmenter == "contours" and not alternatives:
-            pipeline += ", no alternatives"
+    engine, segmenter, alternatives, cnn_engine, cnn_model = request.param
+    with lpr.Reader(engine=engine, segmenter=segmenter, alternatives=alternatives, cnn_engine=cnn_engine,
+                    cnn_model=cnn_model) as r:
+        if segmenter == "yolo":
+            pipeline = "yolo + yolo"
+        else:
+            pipeline = f"contours + {cnn_model} cnn ({cnn_engine})" + ("" if alternatives else ", no alternatives")
         yield f"{engine}, {pipeline}", r
 
 

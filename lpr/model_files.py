@@ -10,7 +10,10 @@ CHARACTERS = tuple("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
 PLATE_DETECTOR = "plate-detector"
 CHAR_DETECTOR = "char-detector"
-CHAR_CNN = "char-cnn"
+CHAR_CNN = "char-cnn"                   # the origin study's character CNN: 75x100 input, 0.15 GFLOPs a character
+CHAR_CNN_COMPACT = "char-cnn-compact"   # the same layers on a 36x48 input with half the filters of each
+                                        # (16/32/64/64): 0.009 GFLOPs a character; the reader's default
+CNN_MODELS = {"compact": CHAR_CNN_COMPACT, "study": CHAR_CNN}   # Reader(cnn_model=...) -> model name
 
 
 class ModelMissingError(FileNotFoundError):

@@ -39,6 +39,9 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cnn-engine", choices=("auto", "numpy", "opencv"), default="auto",
                        help="what runs the character CNN (same weights, same readings): auto = OpenCV DNN when "
                             "installed (faster), else NumPy (default auto)")
+    group.add_argument("--cnn-model", choices=("compact", "study"), default="compact",
+                       help="which character CNN: compact (36x48 input, about 16 times fewer operations) or "
+                            "study (the origin study's 75x100 network); they read as well (default compact)")
     group.add_argument("--segmenter", choices=("contours", "yolo"), default="contours",
                        help="character boxes from OpenCV contours (default) or the character detector (faster)")
     group.add_argument("--recognizer", choices=("cnn", "yolo"), default=None,
@@ -69,7 +72,7 @@ def reader_from_args(args: argparse.Namespace):
     return Reader(engine=args.engine, segmenter=args.segmenter, recognizer=args.recognizer, countries=args.countries,
                   plate_threshold=args.plate_threshold, char_threshold=args.char_threshold,
                   alternatives=args.alternatives, eu_band=args.eu_band, cnn_engine=args.cnn_engine,
-                  models_dir=args.models_dir)
+                  cnn_model=args.cnn_model, models_dir=args.models_dir)
 
 
 def image_files(paths: list[Path], recursive: bool) -> Iterator[Path]:

@@ -98,6 +98,9 @@ class Reader:
     - ``recognizer``: "cnn" (the character CNN on each character crop) or "yolo" (the
       character detector's classes; needs segmenter="yolo"). Default: "cnn" after contours,
       "yolo" after the character detector.
+    - ``cnn_model``: which character CNN: "compact" (the default: 36x48 input, about 16 times
+      fewer operations) or "study" (the origin study's network, 75x100 input). They read the
+      same share of plates on our tuning sets (see the README's results).
     - ``cnn_engine``: what runs the character CNN: "auto" (the default: OpenCV DNN when it is
       installed, else NumPy), "numpy" (NumPy alone) or "opencv" (OpenCV DNN on the same files,
       checked to agree with NumPy within 1e-4 when loaded; about 2.5 times faster here, see the
@@ -119,7 +122,7 @@ class Reader:
                  countries: Sequence[str] | str | None = None, plate_threshold: float = 0.1,
                  char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
                  straighten: bool = True, alternatives: bool = True, eu_band: bool = True, cnn_engine: str = "auto",
-                 models_dir: str | os.PathLike | None = None) -> None:
+                 cnn_model: str = "compact", models_dir: str | os.PathLike | None = None) -> None:
         if segmenter not in SEGMENTERS:
             raise ValueError(f"segmenter must be one of {', '.join(SEGMENTERS)}, got {segmenter!r}")
         if recognizer is None:
@@ -129,6 +132,8 @@ class Reader:
         from .recognition.char_classifier import resolve_cnn_engine
 
         cnn_engine = resolve_cnn_engine(cnn_engine)
+        if cnn_model not in mf.CNN_MODELS:
+            raise ValueError(f"cnn_model must be one of {', '.join(mf.CNN_MODELS)}, got {cnn_model!r}")
         if recognizer == "yolo" and segmenter != "yolo":
             raise ValueError("recognizer='yolo' reads the characters the character detector finds: "
                              "use segmenter='yolo', or recognizer='cnn' with segmenter='contours'")
@@ -143,6 +148,7 @@ class Reader:
                                      alternatives, eu_band)
         self.engine = resolve_engine(engine)
         self.segmenter, self.recognizer = segmenter, recognizer
+        self.cnn_model = cnn_model if recognizer == "cnn" else None
         self._closers = []
         self._lengths: dict[tuple, bool] = {}   # (reading length, countries) -> whether a rule could fit it
         try:
@@ -159,7 +165,7 @@ class Reader:
             if recognizer == "cnn":
                 from .recognition.char_classifier import CharClassifier
 
-                cnn = mf.model_files(mf.CHAR_CNN, models_dir)
+                cnn = mf.model_files(mf.CNN_MODELS[cnn_model], models_dir)
                 self._classifier = CharClassifier(cnn.cfg, cnn.weights, cnn.names, engine=cnn_engine)
                 self._closers.append(self._classifier)
         except BaseException:
@@ -181,7 +187,8 @@ class Reader:
         self.close()
 
     def __repr__(self) -> str:
-        cnn = f", cnn_engine={self._classifier.engine!r}" if self._classifier is not None else ""
+        cnn = (f", cnn_model={self.cnn_model!r}, cnn_engine={self._classifier.engine!r}"
+               if self._classifier is not None else "")
         return (f"Reader(engine={self.engine!r}, segmenter={self.segmenter!r}, recognizer={self.recognizer!r}{cnn}, "
                 f"countries={self.options.countries!r})")
 

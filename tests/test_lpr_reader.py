@@ -32,7 +32,7 @@ def example_images():
 
 
 def test_the_models_ship_with_the_package():
-    for name in (mf.PLATE_DETECTOR, mf.CHAR_DETECTOR, mf.CHAR_CNN):
+    for name in (mf.PLATE_DETECTOR, mf.CHAR_DETECTOR, mf.CHAR_CNN, mf.CHAR_CNN_COMPACT):
         files = mf.model_files(name)
         assert files.cfg.is_file() and files.weights.is_file()
     total = sum(p.stat().st_size for p in mf.MODELS_DIR.iterdir() if p.is_file())
@@ -53,6 +53,8 @@ def test_bad_options_are_refused():
         lpr.Reader(countries=["xx"])
     with pytest.raises(ValueError, match="engine"):
         lpr.Reader(engine="tpu")
+    with pytest.raises(ValueError, match="cnn_model must be one of compact, study"):
+        lpr.Reader(cnn_model="large")
 
 
 def test_the_reader_tries_the_trained_countries_unless_told():
@@ -109,6 +111,24 @@ def test_reads_generated_belgian_plates(reader):
                 break
     assert found >= 10, f"found {found}/12 plates"
     assert exact >= 6, f"read {exact}/12 plates exactly"
+
+
+def test_the_study_cnn_reads_generated_plates_too():
+    import argparse
+
+    from lpr.read_command import add_reader_options, reader_from_args
+
+    parser = argparse.ArgumentParser()
+    add_reader_options(parser)
+    with reader_from_args(parser.parse_args(["--engine", "darknet", "--cnn-model", "study"])) as reader:
+        assert "cnn_model='study'" in repr(reader) and reader._classifier.crop_size == (75, 100)
+        exact = sum(p.compact == truth for image, truth, _, _ in map(_synthetic_scene, range(8))
+                    for p in reader.read(image))
+    assert exact >= 5, f"read {exact}/8 plates exactly"
+    with reader_from_args(parser.parse_args(["--engine", "darknet"])) as reader:
+        assert "cnn_model='compact'" in repr(reader) and reader._classifier.crop_size == (36, 48)
+    with lpr.Reader(engine="darknet", segmenter="yolo") as reader:     # no CNN: no CNN model either
+        assert reader.cnn_model is None and "cnn_model" not in repr(reader)
 
 
 def test_results_are_well_formed(reader, example_images):
@@ -197,13 +217,15 @@ def test_broken_inputs_raise_image_error(reader, example_images):
             reader.read(bad)
 
 
-def test_numpy_cnn_matches_darknet_on_the_shipped_weights():
+@pytest.mark.parametrize("name", [mf.CHAR_CNN, mf.CHAR_CNN_COMPACT])
+def test_numpy_cnn_matches_darknet_on_the_shipped_weights(name):
     import pydarknet
     from lpr.recognition.numpy_network import NumpyNetwork
 
-    files = mf.model_files(mf.CHAR_CNN)
-    crops = np.random.default_rng(3).random((5, 1, 100, 75), dtype=np.float32)
-    ours = NumpyNetwork(files.cfg, files.weights).predict(crops)
+    files = mf.model_files(name)
+    network = NumpyNetwork(files.cfg, files.weights)
+    crops = np.random.default_rng(3).random((5, *network.input_shape), dtype=np.float32)
+    ours = network.predict(crops)
     with pydarknet.Network(files.cfg, files.weights, fuse_batchnorm=False) as net:
         theirs = np.concatenate([net.forward(crops[i:i + 1])[0].reshape(1, -1) for i in range(5)])
     assert np.abs(ours - theirs).max() < 1e-4
@@ -276,7 +298,7 @@ def test_the_cnn_recognizes_what_either_segmenter_finds(example_images, monkeypa
     monkeypatch.setattr(CharClassifier, "classify", fake_classify)
     with lpr.Reader(engine="darknet", segmenter="yolo", recognizer="cnn", countries=["us"]) as reader:
         plates = [p for _, image in example_images for p in reader.read(image)]
-    assert seen and all(shape[1:] == (100, 75) for shape in seen)
+    assert seen and all(shape[1:] == (48, 36) for shape in seen)     # the compact CNN's input
     assert plates and all(set(p.compact) <= {"Z", "2"} for p in plates)
 
 

@@ -77,11 +77,9 @@ def test_array_trainer_rejects_wrong_shapes(tmp_path):
         pydarknet.ArrayTrainer(tmp_path / "missing.cfg")
 
 
-def test_char_cnn_training_resumes_and_scores(tmp_path):
-    """Two short runs of `train_char_cnn` continue one schedule; the NumPy engine scores it."""
+def _character_strips(tmp_path):
+    """A training list of six strips of two drawn characters (1 and 7) with YOLO boxes."""
     import cv2
-
-    from lpr.training.char_cnn import cached_samples, evaluate_cnn, train_char_cnn
 
     images, labels = tmp_path / "images", tmp_path / "labels"
     images.mkdir()
@@ -98,6 +96,14 @@ def test_char_cnn_training_resumes_and_scores(tmp_path):
         (labels / f"s{k}.txt").write_text("\n".join(lines) + "\n")
     listing = tmp_path / "train.txt"
     listing.write_text("\n".join(str(p) for p in sorted(images.glob("*.png"))) + "\n")
+    return listing
+
+
+def test_char_cnn_training_resumes_and_scores(tmp_path):
+    """Two short runs of `train_char_cnn` continue one schedule; the NumPy engine scores it."""
+    from lpr.training.char_cnn import cached_samples, evaluate_cnn, train_char_cnn
+
+    listing = _character_strips(tmp_path)
     cfg = tmp_path / "cnn.cfg"
     cfg.write_text(TINY_CLASSIFIER.replace("width=8", "width=75").replace("height=8", "height=100")
                    .replace("output=2", "output=36").replace("batch=16", "batch=4"))
@@ -112,6 +118,48 @@ def test_char_cnn_training_resumes_and_scores(tmp_path):
     assert samples.sheets.tolist() == [""] * 12           # not ocr-chars strips
     score = evaluate_cnn(cfg, work / "cnn.backup", samples)
     assert score.samples == 12 and 0.0 <= score.accuracy <= 1.0
+
+
+def test_a_compact_cnn_trains_and_scores_on_the_same_samples(tmp_path):
+    """Samples are cut at 75x100; a network with a smaller input gets them scaled to it, in
+    training (the trainer refuses any other shape) and in scoring."""
+    from lpr.training.char_cnn import SAMPLE_SIZE, cached_samples, evaluate_cnn, train_char_cnn
+
+    listing = _character_strips(tmp_path)
+    cfg = tmp_path / "compact.cfg"
+    cfg.write_text(TINY_CLASSIFIER.replace("width=8", "width=36").replace("height=8", "height=48")
+                   .replace("output=2", "output=36").replace("batch=16", "batch=4"))
+    work = tmp_path / "work"
+    weights = train_char_cnn([listing], work, cfg=cfg, max_batches=3)
+    samples = cached_samples(work, [listing], name="train-samples")
+    assert samples.images.shape[1:] == (SAMPLE_SIZE[1], SAMPLE_SIZE[0])
+    score = evaluate_cnn(cfg, weights, samples)
+    assert score.samples == 12
+    with pydarknet.ArrayTrainer(cfg, weights) as resumed:
+        assert resumed.iteration == 3 and resumed.input_shape == (1, 48, 36)
+
+
+def test_scaled_training_crops_match_what_the_reader_cuts():
+    """A compact CNN trains on 75x100 crops scaled to its input; the reader cuts its crops at that
+    size directly. The two must look alike, for small and large characters."""
+    import cv2
+
+    from lpr.segmentation.contours import char_crops
+    from lpr.training.char_cnn import fit_to_input
+
+    for height in (24, 60, 160):                       # characters smaller and larger than both sizes
+        plate = np.full((height * 2, height * 3, 3), 235, np.uint8)
+        cv2.putText(plate, "K", (height, height * 3 // 2), cv2.FONT_HERSHEY_SIMPLEX, height / 30, (20, 20, 20),
+                    max(1, height // 12))
+        ink = np.argwhere(plate[:, :, 0] < 128)
+        (y1, x1), (y2, x2) = ink.min(axis=0), ink.max(axis=0) + 1
+        box = [(float(x1), float(y1), float(x2), float(y2))]
+        scaled = fit_to_input(char_crops(plate, box, size=(75, 100))[:, None], (36, 48))[0, 0]
+        direct = char_crops(plate, box, size=(36, 48))[0]
+        assert scaled.shape == direct.shape == (48, 36)
+        assert np.abs(scaled - direct).mean() < 0.05, height
+    same = np.random.default_rng(0).random((2, 1, 48, 36), dtype=np.float32)
+    assert fit_to_input(same, (36, 48)) is same
 
 
 def test_cnn_scores_count_o0_i1_as_right_only_when_folded():

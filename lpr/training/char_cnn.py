@@ -7,6 +7,10 @@ datasets (images + YOLO character boxes: `lpr data chars`, `lpr data synth chars
 trains on exactly what it will see. Samples are cached as uint8 in the work folder; each
 iteration draws a seeded batch (the seed is the iteration number, so a resumed run continues
 the same sequence) with small shifts, scale and contrast changes and noise.
+
+Samples are always cut at SAMPLE_SIZE (75x100, the origin study's input) and augmented there; a
+network with a smaller input (a compact CNN's cfg) gets each augmented crop scaled to its size,
+as the reader's crop function would scale the character.
 """
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ from .progress import TrainingMonitor
 
 DEFAULT_CFG = Path(__file__).resolve().parent.parent / "models" / "char-cnn.cfg"
 BACKUP_EVERY = 50
+SAMPLE_SIZE = (75, 100)   # (width, height) the samples are cut and augmented at
 
 
 @dataclass(frozen=True)
@@ -52,7 +57,7 @@ def _list_images(list_file: Path) -> list[str]:
     return [line.strip() for line in Path(list_file).read_text().splitlines() if line.strip()]
 
 
-def build_samples(list_files: list[Path], *, size: tuple[int, int] = (75, 100), limit: int | None = None,
+def build_samples(list_files: list[Path], *, size: tuple[int, int] = SAMPLE_SIZE, limit: int | None = None,
                   seed: int = 0, progress: bool = True) -> CharSamples:
     """Character crops (``size`` = width, height) from every box of the images in ``list_files``.
     ``limit``: at most this many images, a seeded sample."""
@@ -128,6 +133,20 @@ def augment(images: np.ndarray, rng: np.random.Generator, typeface: bool = False
     return out
 
 
+def fit_to_input(batch: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """float32 N x 1 x H x W crops scaled to ``size`` (width, height), unchanged when they have it
+    (area averaging to shrink, as char_crops shrinks a large character)."""
+    n, _, h, w = batch.shape
+    cw, ch = size
+    if (w, h) == (cw, ch):
+        return batch
+    interpolation = cv2.INTER_AREA if cw <= w and ch <= h else cv2.INTER_LINEAR
+    out = np.empty((n, 1, ch, cw), dtype=np.float32)
+    for i in range(n):
+        out[i, 0] = cv2.resize(batch[i, 0], (cw, ch), interpolation=interpolation)
+    return out
+
+
 def _stroke_weight(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     """The dark-on-light crop with its ink made bolder or lighter (probability one half)."""
     if rng.random() >= 0.5:
@@ -143,9 +162,10 @@ def evaluate_cnn(cfg: Path, weights: Path, samples: CharSamples) -> CnnScore:
     from ..recognition.numpy_network import NumpyNetwork
 
     net = NumpyNetwork(cfg, weights)
+    _, height, width = net.input_shape
     predicted = []
     for start in range(0, len(samples.images), 256):
-        batch = samples.images[start:start + 256].astype(np.float32)[:, None] / 255.0
+        batch = fit_to_input(samples.images[start:start + 256].astype(np.float32)[:, None] / 255.0, (width, height))
         predicted.append(net.predict(batch).argmax(axis=1))
     return score_predictions(np.concatenate(predicted), samples.labels, samples.sheets)
 
@@ -184,6 +204,7 @@ def train_char_cnn(train_lists: list[Path], work_dir: Path, *, cfg: Path = DEFAU
     trainer = pydarknet.ArrayTrainer(cfg, backup if backup.is_file() else None, seed=seed)
     stop = max_batches or trainer.max_batches
     n = trainer.batch_size
+    _, height, width = trainer.input_shape
     avg = -1.0
     with trainer, TrainingMonitor(work_dir / "loss.csv", desc="char cnn") as monitor:
         try:
@@ -191,7 +212,7 @@ def train_char_cnn(train_lists: list[Path], work_dir: Path, *, cfg: Path = DEFAU
                 iteration = trainer.iteration
                 rng = np.random.default_rng([seed, iteration])
                 pick = rng.integers(len(samples.labels), size=n)
-                x = augment(samples.images[pick], rng, typeface_augment)
+                x = fit_to_input(augment(samples.images[pick], rng, typeface_augment), (width, height))
                 y = np.zeros((n, len(CHARACTERS)), dtype=np.float32)
                 y[np.arange(n), samples.labels[pick]] = 1.0
                 start = time.perf_counter()

@@ -127,11 +127,13 @@ def add_train_commands(subparsers: argparse._SubParsersAction) -> None:
         parser.add_argument("--thresh", type=share, default=0.25, help="detection threshold for the evaluation")
         parser.set_defaults(func=_run_train_detector)
     cnn = kinds.add_parser(
-        "cnn", help="the character CNN (grayscale 75x100 classifier)",
-        description="Train (or resume from WORK_DIR/<cfg>.backup) the character CNN with darknet's training "
+        "cnn", help="a character CNN (grayscale classifier: the study's 75x100 by default)",
+        description="Train (or resume from WORK_DIR/<cfg>.backup) a character CNN with darknet's training "
                     "step on character crops cut (as the reader cuts them) from detection datasets: image lists "
-                    "whose YOLO labels box each character (`lpr data chars`, `lpr data synth chars`). Reports "
-                    "accuracy on each --valid list with the NumPy engine. Ctrl-C saves the backup.")
+                    "whose YOLO labels box each character (`lpr data chars`, `lpr data synth chars`). Crops are "
+                    "cut at 75x100 and scaled to a smaller network input (--cfg lpr/models/char-cnn-compact.cfg "
+                    "for the compact CNN). Reports accuracy on each --valid list with the NumPy engine. "
+                    "Ctrl-C saves the backup.")
     cnn.add_argument("work", type=Path, metavar="WORK_DIR", help="sample cache, backups, weights and loss.csv")
     cnn.add_argument("--train", type=Path, nargs="+", required=True, metavar="LIST", help="training image lists")
     cnn.add_argument("--valid", type=Path, nargs="*", default=[], metavar="LIST", help="held-out image lists")
