@@ -94,7 +94,8 @@ class Reader:
     - ``engine``: "auto" (darknet on a GPU, else OpenCV DNN if installed, else darknet),
       "darknet" or "opencv"; the same weights either way.
     - ``segmenter``: "contours" (OpenCV, no model; the default) or "yolo" (the character
-      detector: about twice as fast, less accurate today; see the README's results).
+      detector: faster than the default, as fast as alternatives=False, and less accurate
+      today; see the README's results).
     - ``recognizer``: "cnn" (the character CNN on each character crop) or "yolo" (the
       character detector's classes; needs segmenter="yolo"). Default: "cnn" after contours,
       "yolo" after the character detector.
