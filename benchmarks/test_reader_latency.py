@@ -27,7 +27,8 @@ def _name(p) -> str:
     engine, segmenter, alternatives, cnn_engine, cnn_model = p
     if segmenter == "yolo":
         return f"{engine}-yolo"
-    return "-".join((engine, "contours", cnn_model, f"cnn-{cnn_engine}") + (() if alternatives else ("no-alternatives",)))
+    return "-".join((engine, "contours", cnn_model, f"cnn-{cnn_engine}")
+                    + (() if alternatives else ("no-alternatives",)))
 
 
 @pytest.fixture(scope="module", params=PIPELINES, ids=_name)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .cli_types import bounded, country_list, share
 from .evaluation import IMAGE_SUFFIXES
+from .model_files import CNN_MODELS
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -39,8 +40,8 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--cnn-engine", choices=("auto", "numpy", "opencv"), default="auto",
                        help="what runs the character CNN (same weights, same readings): auto = OpenCV DNN when "
                             "installed (faster), else NumPy (default auto)")
-    group.add_argument("--cnn-model", choices=("compact", "study"), default="compact",
-                       help="which character CNN: compact (36x48 input, about 16 times fewer operations) or "
+    group.add_argument("--cnn-model", choices=tuple(CNN_MODELS), default="compact",
+                       help="which character CNN: compact (36x48 input, about 17 times fewer operations) or "
                             "study (the origin study's 75x100 network); they read as well (default compact)")
     group.add_argument("--segmenter", choices=("contours", "yolo"), default="contours",
                        help="character boxes from OpenCV contours (default) or the character detector (faster than "

@@ -99,7 +99,7 @@ class Reader:
     - ``recognizer``: "cnn" (the character CNN on each character crop) or "yolo" (the
       character detector's classes; needs segmenter="yolo"). Default: "cnn" after contours,
       "yolo" after the character detector.
-    - ``cnn_model``: which character CNN: "compact" (the default: 36x48 input, about 16 times
+    - ``cnn_model``: which character CNN: "compact" (the default: 36x48 input, about 17 times
       fewer operations) or "study" (the origin study's network, 75x100 input). They read the
       same share of plates on our tuning sets (see the README's results).
     - ``cnn_engine``: what runs the character CNN: "auto" (the default: OpenCV DNN when it is

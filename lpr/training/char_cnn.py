@@ -165,7 +165,8 @@ def evaluate_cnn(cfg: Path, weights: Path, samples: CharSamples) -> CnnScore:
     _, height, width = net.input_shape
     predicted = []
     for start in range(0, len(samples.images), 256):
-        batch = fit_to_input(samples.images[start:start + 256].astype(np.float32)[:, None] / 255.0, (width, height))
+        batch = samples.images[start:start + 256].astype(np.float32)[:, None] / 255.0
+        batch = fit_to_input(batch, (width, height))
         predicted.append(net.predict(batch).argmax(axis=1))
     return score_predictions(np.concatenate(predicted), samples.labels, samples.sheets)
 
