@@ -99,14 +99,19 @@ def _character_strips(tmp_path):
     return listing
 
 
+def _character_cfg(path, width: int, height: int):
+    """The tiny classifier with a width x height input, 36 classes and batches of 4, written to path."""
+    path.write_text(TINY_CLASSIFIER.replace("width=8", f"width={width}").replace("height=8", f"height={height}")
+                    .replace("output=2", "output=36").replace("batch=16", "batch=4"))
+    return path
+
+
 def test_char_cnn_training_resumes_and_scores(tmp_path):
     """Two short runs of `train_char_cnn` continue one schedule; the NumPy engine scores it."""
     from lpr.training.char_cnn import cached_samples, evaluate_cnn, train_char_cnn
 
     listing = _character_strips(tmp_path)
-    cfg = tmp_path / "cnn.cfg"
-    cfg.write_text(TINY_CLASSIFIER.replace("width=8", "width=75").replace("height=8", "height=100")
-                   .replace("output=2", "output=36").replace("batch=16", "batch=4"))
+    cfg = _character_cfg(tmp_path / "cnn.cfg", 75, 100)
     work = tmp_path / "work"
     first = train_char_cnn([listing], work, cfg=cfg, max_batches=2)
     assert first.name == "cnn_final.weights"
@@ -126,9 +131,7 @@ def test_a_compact_cnn_trains_and_scores_on_the_same_samples(tmp_path):
     from lpr.training.char_cnn import SAMPLE_SIZE, cached_samples, evaluate_cnn, train_char_cnn
 
     listing = _character_strips(tmp_path)
-    cfg = tmp_path / "compact.cfg"
-    cfg.write_text(TINY_CLASSIFIER.replace("width=8", "width=36").replace("height=8", "height=48")
-                   .replace("output=2", "output=36").replace("batch=16", "batch=4"))
+    cfg = _character_cfg(tmp_path / "compact.cfg", 36, 48)
     work = tmp_path / "work"
     weights = train_char_cnn([listing], work, cfg=cfg, max_batches=3)
     samples = cached_samples(work, [listing], name="train-samples")
