@@ -88,7 +88,8 @@ LIGHT_REFERENCE = 200.0     # ... chroma measured as if the plate around the blo
 MIN_LIGHT = 16.0            # ... and no darker than this (a black patch has no colour to scale)
 STRAY_WIDTH = 0.22          # share of the row height: a blob thinner than this at a row's end (a '1' is 0.25-0.3) ...
 STRAY_GAP = 0.9             # ... and further than this from the next one is an edge, not a '1' or 'I'
-CROP_SIZE = (75, 100)       # width, height the character CNN reads
+CROP_SIZE = (75, 100)       # width, height of char_crops' crops unless told: the study CNN's input
+                            # (the reader asks for its own CNN's, 36x48 for the compact one)
 CROP_PAD = 0.08             # share of the box height added around a character before resizing
 
 

@@ -29,12 +29,13 @@ import pydarknet
 from ..data.char_regions import sheet_of_strip
 from ..formats.rules import FOLD
 from ..model_files import CHARACTERS
+from ..segmentation.contours import CROP_SIZE, char_crops
 from .evaluate_detector import read_yolo_boxes
 from .progress import TrainingMonitor
 
 DEFAULT_CFG = Path(__file__).resolve().parent.parent / "models" / "char-cnn.cfg"
 BACKUP_EVERY = 50
-SAMPLE_SIZE = (75, 100)   # (width, height) the samples are cut and augmented at
+SAMPLE_SIZE = CROP_SIZE   # (width, height) the samples are cut and augmented at: the study CNN's input
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,6 @@ def build_samples(list_files: list[Path], *, size: tuple[int, int] = SAMPLE_SIZE
                   seed: int = 0, progress: bool = True) -> CharSamples:
     """Character crops (``size`` = width, height) from every box of the images in ``list_files``.
     ``limit``: at most this many images, a seeded sample."""
-    from ..segmentation.contours import char_crops
-
     paths = [p for f in list_files for p in _list_images(f)]
     if limit is not None and len(paths) > limit:
         keep = np.random.default_rng(seed).choice(len(paths), size=limit, replace=False)
