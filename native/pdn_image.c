@@ -44,9 +44,12 @@ static void letterbox_size(int w, int h, int net_w, int net_h, int *new_w, int *
 
 /* darknet's letterbox straight from BGR uint8, with the same float operations in the same order
  * as letterbox_image() -> resize_image() -> embed_image() (so the result is bit-identical), but
- * computing only the source rows the vertical pass reads, and without per-pixel bounds checks.
- * Where darknet's resize divides by zero (an output 1 pixel high or wide), we take the first
- * source row/column instead of crashing. Returns 0, or -1 when out of memory. */
+ * computing only the source rows the vertical pass reads, all three channels of a source pixel
+ * at once, and without per-pixel bounds checks. darknet copies the last column instead of
+ * interpolating it; here it is interpolated with weight 0 on a repeated pixel, which gives the
+ * same float ((1 - 0) * a + 0 * a == a). Where darknet's resize divides by zero (an output 1
+ * pixel high or wide), we take the first source row/column instead of crashing. Returns 0, or
+ * -1 when out of memory. */
 int pdn_letterbox_bgr_u8(const unsigned char *src, int h, int w, long row_stride, long px_stride,
                          int net_w, int net_h, float *dst)
 {
@@ -54,26 +57,47 @@ int pdn_letterbox_bgr_u8(const unsigned char *src, int h, int w, long row_stride
     int new_w, new_h;
     letterbox_size(w, h, net_w, net_h, &new_w, &new_h);
     const size_t plane = (size_t)net_w * net_h;
-    for (size_t i = 0; i < 3 * plane; ++i) dst[i] = .5f;
-    if (new_w <= 0 || new_h <= 0) return 0;
+    if (new_w <= 0 || new_h <= 0) {
+        for (size_t i = 0; i < 3 * plane; ++i) dst[i] = .5f;
+        return 0;
+    }
+    const int off_x = (net_w - new_w) / 2, off_y = (net_h - new_h) / 2;
+    /* the grey bars: every pixel the image does not cover */
+    for (int ch = 0; ch < 3; ++ch) {
+        for (int y = 0; y < net_h; ++y) {
+            float *o = dst + ch * plane + (size_t)y * net_w;
+            if (y < off_y || y >= off_y + new_h) {
+                for (int x = 0; x < net_w; ++x) o[x] = .5f;
+            } else {
+                for (int x = 0; x < off_x; ++x) o[x] = .5f;
+                for (int x = off_x + new_w; x < net_w; ++x) o[x] = .5f;
+            }
+        }
+    }
 
-    int *ix = malloc(sizeof(int) * new_w);
+    size_t *at0 = malloc(sizeof(size_t) * new_w);     /* byte offsets of a column's two source pixels */
+    size_t *at1 = malloc(sizeof(size_t) * new_w);
     float *dx = malloc(sizeof(float) * new_w);
     float *row0 = malloc(sizeof(float) * new_w * 3);   /* horizontally resized source row iy */
     float *row1 = malloc(sizeof(float) * new_w * 3);   /* ... and row iy + 1 */
-    if (!ix || !dx || !row0 || !row1) {
-        free(ix); free(dx); free(row0); free(row1);
+    if (!at0 || !at1 || !dx || !row0 || !row1) {
+        free(at0); free(at1); free(dx); free(row0); free(row1);
         return -1;
     }
     float w_scale = new_w > 1 ? (float)(w - 1) / (new_w - 1) : 0.f;
     float h_scale = new_h > 1 ? (float)(h - 1) / (new_h - 1) : 0.f;
     for (int c = 0; c < new_w; ++c) {
-        if (c == new_w - 1 || w == 1) { ix[c] = w - 1; dx[c] = -1.f; continue; }   /* last column */
+        if (c == new_w - 1 || w == 1) {               /* the last column: a copy */
+            at0[c] = at1[c] = (size_t)(w - 1) * px_stride;
+            dx[c] = 0.f;
+            continue;
+        }
         float sx = c * w_scale;
-        ix[c] = (int)sx;
-        dx[c] = sx - ix[c];
+        int ix = (int)sx;
+        at0[c] = (size_t)ix * px_stride;
+        at1[c] = (size_t)(ix + 1) * px_stride;
+        dx[c] = sx - ix;
     }
-    const int off_x = (net_w - new_w) / 2, off_y = (net_h - new_h) / 2;
     int have0 = -1, have1 = -1;
 
     for (int r = 0; r < new_h; ++r) {
@@ -90,15 +114,13 @@ int pdn_letterbox_bgr_u8(const unsigned char *src, int h, int w, long row_stride
                 memcpy(out, k ? row0 : row1, sizeof(float) * new_w * 3);
             } else {
                 const unsigned char *line = src + (size_t)y * row_stride;
-                for (int ch = 0; ch < 3; ++ch) {
-                    int byte = 2 - ch;            /* darknet channel 0 is red: BGR byte 2 */
-                    float *o = out + (size_t)ch * new_w;
-                    for (int c = 0; c < new_w; ++c) {
-                        float a = line[(size_t)ix[c] * px_stride + byte] * scale;
-                        if (dx[c] < 0) { o[c] = a; continue; }
-                        float b = line[(size_t)(ix[c] + 1) * px_stride + byte] * scale;
-                        o[c] = (1 - dx[c]) * a + dx[c] * b;
-                    }
+                float *red = out, *green = out + new_w, *blue = out + 2 * (size_t)new_w;
+                for (int c = 0; c < new_w; ++c) {
+                    const unsigned char *p = line + at0[c], *q = line + at1[c];
+                    float d = dx[c], e = 1 - d;
+                    red[c] = e * (p[2] * scale) + d * (q[2] * scale);     /* darknet channel 0 is red */
+                    green[c] = e * (p[1] * scale) + d * (q[1] * scale);
+                    blue[c] = e * (p[0] * scale) + d * (q[0] * scale);
                 }
             }
             if (k) have1 = y; else have0 = y;
@@ -116,6 +138,6 @@ int pdn_letterbox_bgr_u8(const unsigned char *src, int h, int w, long row_stride
             }
         }
     }
-    free(ix); free(dx); free(row0); free(row1);
+    free(at0); free(at1); free(dx); free(row0); free(row1);
     return 0;
 }
