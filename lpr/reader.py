@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +33,6 @@ from .results import CharRead, PlateBox, PlateRead, Timings, geometric_mean
 Box = tuple[float, float, float, float]
 Classes = tuple[tuple[str, float], ...]     # a character's candidates, best first
 Chosen = tuple[PlateCrop, list[Box], list[Classes], FormatMatch | None]   # what _choose returns
-Segmentation = tuple[list[Box], list[Classes] | None]   # boxes in reading order, the detector's classes
 
 SEGMENTERS = ("yolo", "contours")
 RECOGNIZERS = ("yolo", "cnn")
@@ -250,40 +249,34 @@ class Reader:
         total = _ms(start)
         return sorted((_with_total(p, total) for p in plates), key=lambda p: -p.confidence)
 
-    def _segment(self, crop: PlateCrop, alternatives: bool) -> "_Segmentations":
+    def _segment(self, crop: PlateCrop, alternatives: bool) -> list[tuple[list[Box], list[Classes] | None]]:
         """The crop's segmentations, the segmenter's choice first: character boxes (crop pixels,
         reading order) and, for the YOLO segmenter, their classes. The contour segmenter offers
-        its other segmentations too with `alternatives`, worked out only when asked for."""
+        its other segmentations too with `alternatives`."""
         if self._char_detector is not None:
             found: list[CharCandidates] = self._char_detector.find(crop.image)
             order, _ = reading_order([c.box for c in found])
-            return _Segmentations(([found[i].box for i in order], [found[i].candidates for i in order]))
-        from .segmentation import contours
+            return [([found[i].box for i in order], [found[i].candidates for i in order])]
+        from .segmentation.contours import segment_candidates
 
-        def ordered(boxes: list) -> Segmentation:
+        out = []
+        for boxes in segment_candidates(crop.image, alternatives=alternatives):
             order, _ = reading_order([c.box for c in boxes])
-            return [boxes[i].box for i in order], None
+            out.append(([boxes[i].box for i in order], None))
+        return out
 
-        found = contours.Segmentations(crop.image)
-        if found.chosen:
-            rest = (lambda: [ordered(b) for b in found.others()]) if alternatives else None
-            return _Segmentations(ordered(found.chosen), rest)
-        if not alternatives:
-            return _Segmentations(None)
-        others = [ordered(b) for b in found.others()]     # nothing chosen: the first other leads
-        return _Segmentations(others[0] if others else None, lambda: others[1:])
-
-    def _segment_straight(self, crop: PlateCrop, alternatives: bool) -> tuple[PlateCrop, "_Segmentations"]:
+    def _segment_straight(self, crop: PlateCrop, alternatives: bool
+                          ) -> tuple[PlateCrop, list[tuple[list[Box], list[Classes] | None]]]:
         """The crop, or the crop turned level when its text is tilted and reads at least as many
         characters that way, and its segmentations."""
         found = self._segment(crop, alternatives)
-        if not self.options.straighten or found.first is None or len(found.first[0]) < 3:
+        if not self.options.straighten or not found or len(found[0][0]) < 3:
             return crop, found
-        boxes = found.first[0]
+        boxes = found[0][0]
         turned = straighten(crop, skew_angle(boxes, reading_order(boxes)[1]))
         if turned is not None:
             found2 = self._segment(turned, alternatives)
-            if found2.first is not None and len(found2.first[0]) >= len(boxes):
+            if found2 and len(found2[0][0]) >= len(boxes):
                 return turned, found2
         return crop, found
 
@@ -325,7 +318,8 @@ class Reader:
         return self.options.countries
 
     def _recognize(self, image: np.ndarray, box: Box, crop: PlateCrop,
-                   segmentations: "_Segmentations", countries: tuple[str, ...]) -> Chosen | None:
+                   segmentations: list[tuple[list[Box], list[Classes] | None]],
+                   countries: tuple[str, ...]) -> Chosen | None:
         """The chosen reading (see _choose) of the crop's segmentations. With the CNN, the
         segmenter's choice is read first; after the contour segmenter, when another reading
         could still beat it (a format score is at most 1, so a first reading scoring
@@ -333,21 +327,19 @@ class Reader:
         first segmentation of a wider crop of the detection (a tight box cuts off an end
         character, which the segmenter then drops)."""
         if self._classifier is None:              # the character detector's own classes
-            first = segmentations.first
-            return self._choose([(crop, first[0], first[1])] if first is not None else [], countries)
+            return self._choose([(crop, boxes, classes) for boxes, classes in segmentations], countries)
         read: dict = {}
-        first = [(crop, segmentations.first[0])] if segmentations.first is not None else []
+        first = [(crop, boxes) for boxes, _ in segmentations[:1]]
         readings = [(c, b, r) for (c, b), r in zip(first, self._classify(first, read))]
         chosen = self._choose(readings, countries)
         if not self.options.alternatives or self._char_detector is not None or (
                 chosen is not None and chosen[3] is not None and chosen[3].score * ALTERNATIVE_MARGIN >= 1.0):
             return chosen
-        others = [(crop, boxes) for boxes, _ in segmentations.rest()]
+        others = [(crop, boxes) for boxes, _ in segmentations[1:]]
         wide = crop_plate(image, box, WIDE_MARGIN_X, WIDE_MARGIN_Y)
         if wide is not None:
             wide, found = self._segment_straight(wide, alternatives=False)   # its others: rarely worth it
-            if found.first is not None:
-                others.append((wide, found.first[0]))
+            others += [(wide, boxes) for boxes, _ in found]
         # only readings of a length some rule has (or one more: _match may drop an end) can win
         others = [(c, boxes) for c, boxes in others if self._fits_a_rule(len(boxes), countries)]
         readings += [(c, b, r) for (c, b), r in zip(others, self._classify(others, read))]
@@ -434,23 +426,6 @@ class Reader:
                                      for (crop_id, dark), keys in groups.items()])
             read.update(zip([key for keys in groups.values() for key in keys], self._classifier.classify(images)))
         return [[read[key] for key in plan] for plan in plans]
-
-
-class _Segmentations:
-    """A crop's segmentations: the segmenter's choice (`first`, None when it found nothing),
-    and the others, worked out on the first call of `rest()` (none unless `more` is given)."""
-
-    __slots__ = ("first", "_more", "_rest")
-
-    def __init__(self, first: Segmentation | None, more: Callable[[], list[Segmentation]] | None = None) -> None:
-        self.first = first
-        self._more = more
-        self._rest: list[Segmentation] | None = None if more is not None else []
-
-    def rest(self) -> list[Segmentation]:
-        if self._rest is None:
-            self._rest = self._more()
-        return self._rest
 
 
 def _sureness(candidates: Sequence[Classes]) -> float:

@@ -2,7 +2,6 @@
 
     segment_characters(plate_bgr) -> [CharBox]   boxes in crop pixels, top row first, left to right
     segment_candidates(plate_bgr) -> [[CharBox]] that reading first, then other ink masks' and eager ones
-    Segmentations(plate_bgr)        the same in two steps: .chosen at once, .others() when asked for
     char_crops(plate_bgr, boxes) -> N x 100 x 75 float32 in [0, 1], dark character on light
 
 The crop (BGR or grey uint8: a detector's box with some margin, dark-on-light or light-on-dark,
@@ -158,54 +157,33 @@ def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list
     cut more readily: EAGER_SPLITTING), distinct and non-empty. The geometry alone cannot
     always tell them apart (an H of a narrow font cut as 'II', two narrow glyphs blurred into
     one); a recognizer and the format rules can: see lpr.reader."""
-    found = Segmentations(plate_bgr)
-    if not alternatives:
-        return [found.chosen] if found.chosen else []
-    return ([found.chosen] if found.chosen else []) + found.others()
+    gray = _gray(plate_bgr)
+    if gray is None:
+        return []
+    norm = _work_image(gray)
+    if norm is None:
+        return []
+    colour = _colour_image(plate_bgr, norm.shape)
+    lo, hi, enough = _local_range(norm)
+    value = norm.astype(np.int16)
+    readings, best = _readings(value, lo, hi, enough)
+    chosen = _choose(best, colour)
+    sx, sy = norm.shape[1] / gray.shape[1], norm.shape[0] / gray.shape[0]
 
-
-class Segmentations:
-    """segment_candidates' list worked out in two steps: the segmenter's choice (`chosen`, []
-    when it found nothing) at once, the other segmentations (`others()`, without `chosen`) only
-    when asked for, as a reader that is sure of the first reading never needs them."""
-
-    def __init__(self, plate_bgr: np.ndarray) -> None:
-        self.chosen: list[CharBox] = []
-        self._others: list[list[CharBox]] | None = []
-        gray = _gray(plate_bgr)
-        norm = None if gray is None else _work_image(gray)
-        if norm is None:
-            return
-        self._colour = _colour_image(plate_bgr, norm.shape)
-        self._lo, self._hi, self._enough = _local_range(norm)
-        self._value = norm.astype(np.int16)
-        self._readings, best = _readings(self._value, self._lo, self._hi, self._enough)
-        self._best = _choose(best, self._colour)
-        self._scale = norm.shape[1] / gray.shape[1], norm.shape[0] / gray.shape[0]
-        self.chosen = self._boxes(self._best.rows)
-        self._others = None
-        self._dark = self._best is best[True]
-
-    def _boxes(self, rows: list[list[_Blob]]) -> list[CharBox]:
-        sx, sy = self._scale
+    def boxes(rows: list[list[_Blob]]) -> list[CharBox]:
         return [CharBox((b.x1 / sx, b.y1 / sy, b.x2 / sx, b.y2 / sy), r) for r, row in enumerate(rows) for b in row]
 
-    def others(self) -> list[list[CharBox]]:
-        """The other ink masks' readings, then the eager ones, distinct, non-empty and unlike
-        `chosen` (worked out on the first call)."""
-        if self._others is None:
-            value, lo, hi, enough = self._value, self._lo, self._hi, self._enough
-            eager = [_read(_ink(value, lo, hi, enough, self._dark, level), EAGER_SPLITTING) for level in INK_LEVELS]
-            out = [self.chosen] if self.chosen else []
-            for reading in self._readings + eager:
-                if reading is self._best or not reading.rows:
-                    continue
-                rows = _same_colour(reading, self._colour) if self._colour is not None else reading.rows
-                other = self._boxes(rows)
-                if other and other not in out:
-                    out.append(other)
-            self._others = out[1:] if self.chosen else out
-        return self._others
+    out = [boxes(chosen.rows)] if chosen.rows else []
+    if alternatives:
+        dark = chosen is best[True]
+        eager = [_read(_ink(value, lo, hi, enough, dark, level), EAGER_SPLITTING) for level in INK_LEVELS]
+        for reading in readings + eager:
+            if reading is chosen or not reading.rows:
+                continue
+            other = boxes(_same_colour(reading, colour) if colour is not None else reading.rows)
+            if other and other not in out:
+                out.append(other)
+    return out
 
 
 def char_crops(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]],
