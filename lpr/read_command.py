@@ -14,6 +14,7 @@ from pathlib import Path
 from .cli_types import bounded, country_list, share
 from .evaluation import IMAGE_SUFFIXES
 from .model_files import CNN_MODELS
+from .recognition.char_classifier import CNN_ENGINES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -37,7 +38,7 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--engine", choices=("auto", "darknet", "opencv"), default="auto",
                        help="what runs the YOLO models (same weights): auto = darknet on a GPU, else OpenCV DNN "
                             "when installed, else darknet (default auto)")
-    group.add_argument("--cnn-engine", choices=("auto", "numpy", "opencv"), default="auto",
+    group.add_argument("--cnn-engine", choices=CNN_ENGINES, default="auto",
                        help="what runs the character CNN (same weights, same readings): auto = OpenCV DNN when "
                             "installed (faster), else NumPy (default auto)")
     group.add_argument("--cnn-model", choices=tuple(CNN_MODELS), default="compact",

@@ -28,7 +28,7 @@ from .formats.matching import FormatMatch
 from .image_input import ImageSource, load_image
 from .plate_band import has_eu_band
 from .plate_crop import PlateCrop, crop_plate, straighten
-from .results import CharRead, PlateBox, PlateRead, Timings, geometric_mean
+from .results import CharRead, PlateBox, PlateRead, Timings, geometric_mean, valid_box
 
 Box = tuple[float, float, float, float]
 Classes = tuple[tuple[str, float], ...]     # a character's candidates, best first
@@ -450,20 +450,21 @@ def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], end: int)
 
 
 def _checked_box(box: PlateBox) -> PlateBox:
-    """``box`` when it is a PlateBox of four finite numbers (x1 <= x2, y1 <= y2) with a
-    confidence in [0, 1]; TypeError or ValueError otherwise (checked before any is read)."""
+    """``box`` when it is a PlateBox of four finite numbers (x1 <= x2, y1 <= y2, see
+    results.valid_box) with a confidence in [0, 1]; TypeError or ValueError otherwise (checked
+    before any is read)."""
     if not isinstance(box, PlateBox):
         raise TypeError(f"read_boxes takes PlateBox objects, got {type(box).__name__}")
+    checked = valid_box(box.box)
+    if checked is None:
+        raise ValueError(f"a plate box needs four finite numbers x1 <= x2 and y1 <= y2, got {box.box!r}")
     try:
-        x1, y1, x2, y2 = (float(v) for v in box.box)
         confidence = float(box.confidence)
     except (TypeError, ValueError) as exc:
-        raise ValueError(f"a plate box is four numbers (x1, y1, x2, y2) and a confidence, got {box!r}") from exc
-    if not all(np.isfinite((x1, y1, x2, y2))) or x2 < x1 or y2 < y1:
-        raise ValueError(f"a plate box needs finite x1 <= x2 and y1 <= y2, got {box.box!r}")
+        raise ValueError(f"a plate box's confidence must be a number in [0, 1], got {box.confidence!r}") from exc
     if not 0.0 <= confidence <= 1.0:
         raise ValueError(f"a plate box's confidence must be in [0, 1], got {box.confidence!r}")
-    return PlateBox((x1, y1, x2, y2), confidence)
+    return PlateBox(checked, confidence)
 
 
 def _with_total(plate: PlateRead, total_ms: float) -> PlateRead:

@@ -6,6 +6,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 Box = tuple[float, float, float, float]
+
+
+def valid_box(box) -> Box | None:
+    """``box`` as four floats (x1, y1, x2, y2) when they are finite with x1 <= x2 and y1 <= y2;
+    None when it is not such a box (not four numbers, NaN, infinite, inverted)."""
+    try:
+        x1, y1, x2, y2 = (float(v) for v in box)
+    except (TypeError, ValueError):
+        return None
+    if not all(math.isfinite(v) for v in (x1, y1, x2, y2)) or x2 < x1 or y2 < y1:
+        return None
+    return x1, y1, x2, y2
 """(x1, y1, x2, y2) in pixels of the original image."""
 
 

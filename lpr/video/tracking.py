@@ -32,7 +32,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
 from ..data.boxes import xyxy_iou
-from ..results import Box, PlateRead
+from ..results import Box, PlateRead, valid_box
 
 TEXT, CHARS = "text", "chars"
 
@@ -208,19 +208,6 @@ def vote(readings: Iterable[PlateRead]) -> Vote | None:
 
 # --------------------------------------------------------------------------- geometry
 
-def _valid(box: Sequence[float]) -> bool:
-    try:
-        x1, y1, x2, y2 = (float(v) for v in box)
-    except (TypeError, ValueError):
-        return False
-    return all(math.isfinite(v) for v in (x1, y1, x2, y2)) and x2 >= x1 and y2 >= y1
-
-
-def _box(box: Sequence[float]) -> Box | None:
-    """``box`` as four floats, None when it is not a valid box."""
-    return tuple(float(v) for v in box) if _valid(box) else None
-
-
 def _area(box: Sequence[float]) -> float:
     return max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
 
@@ -388,7 +375,7 @@ class PlateTracker:
         not be read now; True otherwise (a new plate, a track still voting, a settled one due for
         a re-read, or one that jumped: a box paired only by centre distance may be another
         vehicle's)."""
-        checked = [_box(b) for b in boxes]
+        checked = [valid_box(b) for b in boxes]
         pairs = self._pair(int(frame_index), checked, fallback=False)
         need = []
         for bi in range(len(checked)):
@@ -407,8 +394,8 @@ class PlateTracker:
             raise ValueError(f"frame indices must increase: {frame_index} after {self._last_frame}")
         self._last_frame = frame_index
         self._updates += 1
-        seen_boxes = [_box(b) for b in seen]
-        boxes = [_box(p.box) for p in plates] + seen_boxes
+        seen_boxes = [valid_box(b) for b in seen]
+        boxes = [valid_box(p.box) for p in plates] + seen_boxes
         pairs = self._pair(frame_index, boxes)
         tracks = list(self._tracks)
         matched = set(pairs.values())
