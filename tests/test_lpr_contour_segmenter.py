@@ -291,6 +291,34 @@ def test_a_plate_half_in_shadow_keeps_its_coloured_characters():
     assert len(found) == 7, [c.box for c in found]
 
 
+@pytest.mark.parametrize("text", ["TTI319", "6OXA000", "KOB4964"])
+def test_an_alternative_reads_the_character_a_shadow_edge_crosses(text):
+    """A hard shadow's edge through the last character: against the blurred local background
+    the shadowed plate beside the edge reads as ink and swallows that character, so the first
+    segmentation loses it; the reading against a background that keeps the edge finds them all."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from lpr.synth.fonts import font_path
+
+    font = ImageFont.truetype(str(font_path("din")), 80)
+    canvas = Image.new("RGB", (800, 130), (235, 235, 240))
+    draw = ImageDraw.Draw(canvas)
+    x = 25.0
+    for ch in text:
+        last = x
+        draw.text((x, 15), ch, font=font, fill=(30, 30, 30))
+        x += font.getlength(ch) + 8
+    plate = cv2.cvtColor(np.asarray(canvas)[:, :int(x) + 25], cv2.COLOR_RGB2BGR).astype(np.float32)
+    light = np.ones(plate.shape[1], np.float32)
+    light[int(last + 0.5 * font.getlength(text[-1])):] = 0.3      # the edge halves the last character
+    image = cv2.GaussianBlur(np.clip(plate * light[None, :, None], 0, 255).astype(np.uint8), (0, 0), 1.2)
+    image = cv2.resize(image, None, fx=0.4, fy=0.4, interpolation=cv2.INTER_AREA)
+    found = segment_candidates(image)
+    assert len(found[0]) < len(text), "the first segmentation no longer loses the shadowed character"
+    assert any(len(s) == len(text) for s in found), [len(s) for s in found]
+    assert not any(len(s) == len(text) for s in segment_candidates(image, alternatives=False))
+
+
 def test_a_long_row_gets_no_second_row():
     """Seven characters in a row are a one-row plate: a few slightly shorter marks under it (a
     dealer's name, the plate's edge) are not read as a second row, as under a short first row."""
