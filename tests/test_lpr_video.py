@@ -60,6 +60,20 @@ def test_fast_motion_without_overlap_stays_one_track():
     assert len(run_tracker(PlateTracker(max_distance=0.0), frames)) == 0   # 8 one-reading tracks, all noise
 
 
+def test_another_plate_arriving_where_one_left_starts_a_new_track():
+    """A plate that overlaps no track is paired by centre distance only when its text could be
+    the track's: another vehicle's plate arriving next to where one left is a new track, while a
+    misread character does not break a fast-moving plate's track."""
+    box = (0, 100, 100, 130)
+    first = [[plate("1-ABC-234", 0.8, moved(box, 10 * i))] for i in range(6)]
+    # 90 px past the first's expected box: IoU 0.05, centre distance 0.9 plate widths
+    second = [[plate("2-XYZ-987", 0.7, moved(box, 150 + 10 * i))] for i in range(6)]
+    reports = run_tracker(PlateTracker(), first + second)
+    assert [(r.text, r.frames) for r in reports] == [("1-ABC-234", (0, 5)), ("2-XYZ-987", (6, 11))]
+    fast = [[plate("AB12CDE" if i % 3 else "AB12CDF", 0.7, moved(box, 90 * i))] for i in range(8)]
+    assert [(r.text, r.readings) for r in run_tracker(PlateTracker(), fast)] == [("AB12CDE", 8)]
+
+
 def test_two_plates_side_by_side_stay_two_tracks():
     left, right = (20, 100, 120, 130), (140, 102, 240, 132)
     frames = []
@@ -196,9 +210,13 @@ def test_a_box_that_only_jumps_to_a_settled_track_is_read():
     assert tracker.needs_reading(2, [BOX]) == [False]
     jumped = moved(BOX, 45.0)                               # no overlap, 0.75 plate widths away
     assert tracker.needs_reading(2, [jumped]) == [True]
-    tracker.update(2, [plate("9XYZ876", 0.9, jumped)])
-    (report,) = tracker.finish()                            # the fallback still pairs it
+    tracker.update(2, [plate("1ABC234", 0.9, jumped)])
+    (report,) = tracker.finish()                            # read as the track's text: the fallback pairs it
     assert report.readings == 3
+    feed(tracker, ["1ABC234", "1ABC234"], dx=0.0)
+    tracker.update(2, [plate("9XYZ876", 0.9, jumped)])
+    (report,) = tracker.finish()                            # another plate: a track of its own (one reading: noise)
+    assert (report.text, report.readings) == ("1ABC234", 2)
 
 
 def test_only_confirmed_tracks_settle():

@@ -9,8 +9,10 @@
 
 Association (per update, one plate per track): pairs whose IoU is at least ``iou`` are taken
 greedily, best first; tracks and plates left over are then paired by centre distance relative
-to the plate width (fast motion leaves no overlap), nearest first. Both compare against where a
-track is expected to be (its last box moved by its recent velocity) as well as its last box.
+to the plate width (fast motion leaves no overlap), nearest first, unless the plate's text is
+plainly not the track's (OTHER_TEXT: another vehicle arriving where one left). Both compare
+against where a track is expected to be (its last box moved by its recent velocity) as well as
+its last box.
 
 Voting (see TextVoter): texts are compared in compact form (letters and digits, ``1ABC234``);
 each reading votes with its confidence. The text vote takes the text with the largest summed
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from difflib import SequenceMatcher
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
@@ -35,6 +38,9 @@ from ..data.boxes import xyxy_iou
 from ..results import Box, PlateRead, valid_box
 
 TEXT, CHARS = "text", "chars"
+OTHER_TEXT = 0.5    # a plate paired by centre distance alone whose text agrees with the track's vote
+                    # less than this (difflib ratio: 2 x matching characters / both lengths) is
+                    # another vehicle's; a misread of the same plate (a character or two) agrees more
 
 
 # --------------------------------------------------------------------------- results
@@ -294,7 +300,8 @@ class PlateTracker:
     - ``min_hits``: tracks with fewer readings are dropped as noise (never reported, and they take
       no track id: ids count reported tracks 1, 2, 3 ...).
     - ``max_distance``: the fallback for fast motion pairs a track and a plate whose centres are at
-      most this many plate widths apart (sizes within a factor 2); 0 turns the fallback off.
+      most this many plate widths apart (sizes within a factor 2), unless the plate was read as
+      another text (OTHER_TEXT); 0 turns the fallback off.
     - ``settle``: a track whose last ``settle`` readings agree with its vote is settled: its
       plate need not be read in the next frames (``needs_reading``); 0: never settled.
     - ``reread``: a settled track's plate is still read once every ``reread`` updates.
@@ -331,9 +338,11 @@ class PlateTracker:
         """Tracks still open (confirmed or not)."""
         return len(self._tracks)
 
-    def _pair(self, frame: int, boxes: Sequence[Box | None], fallback: bool = True) -> dict[int, int]:
+    def _pair(self, frame: int, boxes: Sequence[Box | None], fallback: bool = True,
+              texts: Sequence[str | None] = ()) -> dict[int, int]:
         """box index -> track index for this frame (None boxes pair with nothing); `fallback`:
-        also pair by centre distance (max_distance) what overlaps nothing."""
+        also pair by centre distance (max_distance) what overlaps nothing, unless the box's
+        compact text (`texts`, None or missing for an unread box) is another plate's."""
         expected = [t.predicted(frame) for t in self._tracks]
         candidates = []
         for ti, track in enumerate(self._tracks):
@@ -354,8 +363,12 @@ class PlateTracker:
             for ti, track in enumerate(self._tracks):
                 if ti in used:
                     continue
+                voted = track.voter.result()
                 for pi, box in enumerate(boxes):
                     if box is None or pi in pairs:
+                        continue
+                    text = texts[pi] if pi < len(texts) else None
+                    if text and voted is not None and SequenceMatcher(None, voted.compact, text).ratio() < OTHER_TEXT:
                         continue
                     small, large = sorted((_area(track.box), _area(box)))
                     if large <= 0 or small / large < 0.25:
@@ -396,7 +409,7 @@ class PlateTracker:
         self._updates += 1
         seen_boxes = [valid_box(b) for b in seen]
         boxes = [valid_box(p.box) for p in plates] + seen_boxes
-        pairs = self._pair(frame_index, boxes)
+        pairs = self._pair(frame_index, boxes, texts=[p.compact for p in plates])
         tracks = list(self._tracks)
         matched = set(pairs.values())
         assigned: list[_Track | None] = []
