@@ -30,9 +30,9 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from difflib import SequenceMatcher
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
+from difflib import SequenceMatcher
 
 from ..data.boxes import xyxy_iou
 from ..results import Box, PlateRead, valid_box
