@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 Box = tuple[float, float, float, float]
+"""(x1, y1, x2, y2) in pixels of the original image."""
 
 
 def valid_box(box) -> Box | None:
@@ -18,7 +19,6 @@ def valid_box(box) -> Box | None:
     if not all(math.isfinite(v) for v in (x1, y1, x2, y2)) or x2 < x1 or y2 < y1:
         return None
     return x1, y1, x2, y2
-"""(x1, y1, x2, y2) in pixels of the original image."""
 
 
 def geometric_mean(probabilities: Iterable[float]) -> float:
