@@ -360,10 +360,11 @@ class PlateTracker:
                 used.add(ti)
         if fallback and self.max_distance > 0:
             candidates = []
+            read = any(texts)
             for ti, track in enumerate(self._tracks):
                 if ti in used:
                     continue
-                voted = track.voter.result()
+                voted = track.voter.result() if read else None     # only read plates are compared
                 for pi, box in enumerate(boxes):
                     if box is None or pi in pairs:
                         continue
