@@ -46,6 +46,9 @@ WIDE_MARGIN_X = 0.2        # the wider crop read among the alternatives: margins
 WIDE_MARGIN_Y = 0.3
 ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
                            # a format fits it this many times better (near ties are read alike)
+EXTENSION_MARGIN = 1.0    # ... but a reading that keeps all of the choice's characters and adds one at an
+                           # end (a character the tight crop or the first segmentation missed) only has to
+                           # fit about as well: it adds to what was read, nothing of it is traded away
 ALTERNATIVE_SURENESS = 0.9  # ... and, when no format fits the choice, only when its characters were
                             # read at least this share as surely (geometric means): a plate of a layout
                             # no rule has is not traded for a worse reading that happens to fit one
@@ -357,13 +360,15 @@ class Reader:
     def _choose(self, readings: Sequence[tuple[PlateCrop, list[Box], list[Classes]]],
                 countries: tuple[str, ...]) -> Chosen | None:
         """Of the readings (crop, character boxes in it, candidates), the one a format rule fits
-        best, the first one (the segmenter's choice) by a margin (ALTERNATIVE_MARGIN; and when no
-        rule fits the first, another must also be read about as surely: ALTERNATIVE_SURENESS);
+        best, the first one (the segmenter's choice) by a margin (ALTERNATIVE_MARGIN, none for a
+        reading that only adds an end character to it; and when no rule fits the first, another
+        must also be read about as surely: ALTERNATIVE_SURENESS);
         when no rule fits any, the first as read, unless it is too short or too long for a
         plate. Returns the crop, the characters' boxes and candidates (those the rule uses) and
         the format match (None: unformatted), or None when nothing is a plate."""
         best, best_score = None, -1.0
         floor = 0.0            # how surely another reading must be read to replace the first
+        first = None           # the first reading's format match
         for k, (crop, boxes, candidates) in enumerate(readings):
             if k > 0 and _sureness(candidates) < floor:
                 continue
@@ -374,7 +379,9 @@ class Reader:
                 if k == 0 and len(candidates) <= MAX_UNMATCHED_CHARS:
                     floor = ALTERNATIVE_SURENESS * _sureness(candidates)
                 continue
-            score = match.score if k == 0 else match.score / ALTERNATIVE_MARGIN
+            if k == 0:
+                first = match
+            score = match.score if k == 0 else match.score / _margin(first, match)
             if score > best_score:
                 best, best_score = (crop, boxes[keep], candidates[keep], match), score
         if best is not None or not readings:
@@ -431,6 +438,16 @@ class Reader:
 def _sureness(candidates: Sequence[Classes]) -> float:
     """The geometric mean of a reading's best-class probabilities (0 for no characters)."""
     return geometric_mean(c[0][1] for c in candidates)
+
+
+def _margin(first: FormatMatch | None, other: FormatMatch) -> float:
+    """How many times better a format must fit `other` than the first reading for it to win:
+    ALTERNATIVE_MARGIN, or EXTENSION_MARGIN when `other` is the first's characters and one more
+    at either end."""
+    if first is not None and len(other.compact) == len(first.compact) + 1 and (
+            other.compact.startswith(first.compact) or other.compact.endswith(first.compact)):
+        return EXTENSION_MARGIN
+    return ALTERNATIVE_MARGIN
 
 
 def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], end: int) -> bool:

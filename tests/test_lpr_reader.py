@@ -327,9 +327,11 @@ def test_readings_longer_than_any_plate_are_not_returned(example_images, monkeyp
     assert too_long == []
 
 
-def _reading(text, probability=0.95):
-    """(crop, boxes in a row, CNN candidates) for `text`: each character, then a weak runner-up."""
-    boxes = [(10.0 * k, 0.0, 10.0 * k + 8, 20.0) for k in range(len(text))]
+def _reading(text, probability=0.95, gap_after=None):
+    """(crop, boxes in a row, CNN candidates) for `text`: each character, then a weak runner-up;
+    a separator's gap after `gap_after` characters when given."""
+    shift = [10.0 if gap_after is not None and k >= gap_after else 0.0 for k in range(len(text))]
+    boxes = [(10.0 * k + s, 0.0, 10.0 * k + s + 8, 20.0) for k, s in zip(range(len(text)), shift)]
     return None, boxes, [((c, probability), ("Q", 0.01)) for c in text]
 
 
@@ -351,6 +353,25 @@ def test_a_reading_a_format_fits_wins_over_one_none_fits(reader):
     assert chosen[3] is None and "".join(c[0][0] for c in chosen[2]) == "WWW"
     assert reader._choose([_reading("W"), _reading("1ABC234")], reader.options.countries)[3].compact == "1ABC234"
     assert reader._choose([], reader.options.countries) is None
+
+
+def test_a_reading_that_adds_an_end_character_needs_no_margin(reader):
+    """The first segmentation read "ABC123" (a Belgian layout of six) and missed the last
+    character; a wider crop reads "ABC1234" (Brazil's old layout), fitting it a little better.
+    It keeps every character of the first and adds one, so it wins without the margin another
+    reading needs; a reading that changes a character at that score still does not."""
+    def choose(*readings):
+        chosen = reader._choose(list(readings), reader.options.countries)
+        return chosen[3].compact, chosen[3].format
+
+    first = _reading("ABC123", 0.85, gap_after=3)
+    assert choose(first) == ("ABC123", "be:LLL-DDD")
+    assert choose(first, _reading("ABC1234", 0.87, gap_after=3)) == ("ABC1234", "br-old:LLL-DDDD")
+    # ... not when it fits worse, and not when it also changes a character
+    assert choose(first, _reading("ABC1234", 0.83, gap_after=3)) == ("ABC123", "be:LLL-DDD")
+    assert choose(first, _reading("ABD1234", 0.87, gap_after=3)) == ("ABC123", "be:LLL-DDD")
+    # the added character may stand first too
+    assert choose(first, _reading("1ABC123", 0.95, gap_after=4)) == ("1ABC123", "be:N-LLL-DDD")
 
 
 def test_an_end_character_is_dropped_to_fit_a_format_only_when_it_may_be_no_character(reader):
