@@ -54,9 +54,12 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
                        help="format rules to try, comma-separated, or 'all' (default: the countries the models "
                             "were trained on, lpr.formats.default_countries(), and every country for a "
                             "plate with the EU band; an unknown code lists them all)")
-    group.add_argument("--plate-threshold", type=share, default=0.1, metavar="P",
-                       help="plate detection confidence (default 0.1: boxes without readable characters are "
+    group.add_argument("--plate-threshold", type=share, default=0.05, metavar="P",
+                       help="plate detection confidence (default 0.05: boxes without readable characters are "
                             "dropped anyway)")
+    group.add_argument("--sure-plate", type=share, default=0.1, metavar="P",
+                       help="a detection less sure than this (default 0.1) is returned only when a format rule "
+                            "fits its reading well")
     group.add_argument("--char-threshold", type=share, default=0.25, metavar="P",
                        help="character detection confidence (default 0.25)")
     group.add_argument("--no-alternatives", dest="alternatives", action="store_false",
@@ -73,7 +76,8 @@ def reader_from_args(args: argparse.Namespace):
     from .reader import Reader
 
     return Reader(engine=args.engine, segmenter=args.segmenter, recognizer=args.recognizer, countries=args.countries,
-                  plate_threshold=args.plate_threshold, char_threshold=args.char_threshold,
+                  plate_threshold=args.plate_threshold, sure_plate=args.sure_plate,
+                  char_threshold=args.char_threshold,
                   alternatives=args.alternatives, eu_band=args.eu_band, cnn_engine=args.cnn_engine,
                   cnn_model=args.cnn_model, models_dir=args.models_dir)
 

@@ -44,6 +44,8 @@ TRIM_HEIGHT = (0.75, 1.3)  # times the others' median height) and placed (within
 TRIM_PITCHES = 2.0         # pitches of its neighbour) like the others: then it is a character, not a border
 WIDE_MARGIN_X = 0.2        # the wider crop read among the alternatives: margins as shares of the box
 WIDE_MARGIN_Y = 0.3
+FAINT_PLATE_FIT = 0.8      # a detection less sure than ReaderOptions.sure_plate is a plate only when a
+                           # format rule fits its reading at least this well (score in [0, 1])
 ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
                            # a format fits it this many times better (near ties are read alike)
 EXTENSION_MARGIN = 1.0    # ... but a reading that keeps all of the choice's characters and adds one at an
@@ -58,8 +60,10 @@ ALTERNATIVE_SURENESS = 0.9  # ... and, when no format fits the choice, only when
 class ReaderOptions:
     """Everything that changes what the reader returns (besides the models)."""
 
-    plate_threshold: float = 0.1       # plate detector confidence: low, because a box whose
-                                       # characters cannot be read is dropped anyway (min_chars)
+    plate_threshold: float = 0.05      # plate detector confidence: low, because a box whose
+                                       # characters cannot be read is dropped anyway (min_chars) ...
+    sure_plate: float = 0.1            # ... and one less sure than this is kept only when a format rule
+                                       # fits its reading well (FAINT_PLATE_FIT): signs and logos seldom do
     char_threshold: float = 0.25       # character detector confidence (best class)
     nms: float = 0.45
     min_chars: int = 2                 # plates with fewer characters read are not returned
@@ -72,7 +76,7 @@ class ReaderOptions:
                                        # matched against every country's rules (lpr.plate_band)
 
     def __post_init__(self) -> None:
-        for name in ("plate_threshold", "char_threshold", "nms"):
+        for name in ("plate_threshold", "sure_plate", "char_threshold", "nms"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
@@ -123,8 +127,8 @@ class Reader:
     """
 
     def __init__(self, *, engine: str = "auto", segmenter: str = "contours", recognizer: str | None = None,
-                 countries: Sequence[str] | str | None = None, plate_threshold: float = 0.1,
-                 char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
+                 countries: Sequence[str] | str | None = None, plate_threshold: float = 0.05,
+                 sure_plate: float = 0.1, char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
                  straighten: bool = True, alternatives: bool = True, eu_band: bool = True, cnn_engine: str = "auto",
                  cnn_model: str = "compact", models_dir: str | os.PathLike | None = None) -> None:
         if segmenter not in SEGMENTERS:
@@ -148,8 +152,10 @@ class Reader:
         if countries is None or isinstance(countries, str):
             countries = (default_countries() if countries is None else every_country() if countries == "all"
                          else (countries,))
-        self.options = ReaderOptions(plate_threshold, char_threshold, nms, min_chars, tuple(countries), straighten,
-                                     alternatives, eu_band)
+        self.options = ReaderOptions(plate_threshold=plate_threshold, sure_plate=sure_plate,
+                                     char_threshold=char_threshold, nms=nms, min_chars=min_chars,
+                                     countries=tuple(countries), straighten=straighten,
+                                     alternatives=alternatives, eu_band=eu_band)
         self.engine = resolve_engine(engine)
         self.segmenter, self.recognizer = segmenter, recognizer
         self.cnn_model = cnn_model if recognizer == "cnn" else None
@@ -296,6 +302,8 @@ class Reader:
         if chosen is None:
             return None
         crop, boxes, candidates, match = chosen
+        if det.confidence < self.options.sure_plate and (match is None or match.score < FAINT_PLATE_FIT):
+            return None
         chars = tuple(CharRead(c[0][0], c[0][1], crop.box_to_image(b), tuple(c[1:]))
                       for c, b in zip(candidates, boxes))
         if match is not None:

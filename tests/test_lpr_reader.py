@@ -458,6 +458,34 @@ def test_a_box_that_cuts_off_the_last_character_is_read_from_a_wider_crop(monkey
     assert narrow <= 1 and whole >= 5, (narrow, whole)
 
 
+def test_a_faint_detection_is_a_plate_only_when_a_format_fits_its_reading(monkeypatch):
+    """Detections between plate_threshold and sure_plate are returned only when a format rule
+    fits their reading well (FAINT_PLATE_FIT); surer ones whatever they read."""
+    from lpr.recognition.char_classifier import CharClassifier
+    from pydarknet import Detection
+
+    image, truth, box, _ = _synthetic_scene(0)
+    with lpr.Reader(engine="darknet", countries=["be"]) as reader:
+        def read(confidence):
+            monkeypatch.setattr(reader._plate_detector, "detect", lambda img, thresh, nms: [
+                Detection(0, "plate", confidence, tuple(float(v) for v in box))])
+            return [p.compact for p in reader.read(image)]
+
+        assert reader.options.plate_threshold < 0.07 < reader.options.sure_plate
+        assert read(0.07) == [truth] and read(0.5) == [truth]
+        with monkeypatch.context() as m:      # the same boxes read as a text no rule has
+            m.setattr(CharClassifier, "classify", lambda self, crops: [(("W", 0.9), ("M", 0.05))] * len(crops))
+            assert read(0.07) == []
+            assert read(0.5) == ["W" * len(truth)]
+    with lpr.Reader(engine="darknet", countries=["be"], sure_plate=0.05) as reader:
+        monkeypatch.setattr(CharClassifier, "classify", lambda self, crops: [(("W", 0.9), ("M", 0.05))] * len(crops))
+        monkeypatch.setattr(reader._plate_detector, "detect", lambda img, thresh, nms: [
+            Detection(0, "plate", 0.07, tuple(float(v) for v in box))])
+        assert [p.compact for p in reader.read(image)] == ["W" * len(truth)]
+    with pytest.raises(ValueError, match="sure_plate"):
+        lpr.Reader(engine="darknet", sure_plate=1.5)
+
+
 def test_cli_refuses_an_impossible_pipeline_with_a_message(capsys):
     from lpr.cli import main
 
