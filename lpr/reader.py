@@ -22,6 +22,7 @@ import numpy as np
 from . import model_files as mf
 from .char_detection import CharCandidates, CharDetector
 from .char_layout import reading_order, skew_angle
+from .data.boxes import xyxy_iou
 from .engines.select import open_yolo, resolve_engine
 from .formats import gaps_from_boxes, match_plate
 from .formats.matching import FormatMatch
@@ -44,6 +45,8 @@ TRIM_HEIGHT = (0.75, 1.3)  # times the others' median height) and placed (within
 TRIM_PITCHES = 2.0         # pitches of its neighbour) like the others: then it is a character, not a border
 WIDE_MARGIN_X = 0.2        # the wider crop read among the alternatives: margins as shares of the box
 WIDE_MARGIN_Y = 0.3
+SAME_CHAR_IOU = 0.5        # two reads' characters overlapping this much are one character ...
+SAME_PLATE_SHARE = 0.5     # ... and a read with this share of its characters on a surer read's is that plate
 FAINT_PLATE_FIT = 0.8      # a detection less sure than ReaderOptions.sure_plate is a plate only when a
                            # format rule fits its reading at least this well (score in [0, 1])
 ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
@@ -256,7 +259,7 @@ class Reader:
                     start: float) -> list[PlateRead]:
         plates = [read for box in boxes if (read := self._read_plate(pixels, box, detect_ms)) is not None]
         total = _ms(start)
-        return sorted((_with_total(p, total) for p in plates), key=lambda p: -p.confidence)
+        return _one_read_per_plate(sorted((_with_total(p, total) for p in plates), key=lambda p: -p.confidence))
 
     def _segment(self, crop: PlateCrop, alternatives: bool) -> list[tuple[list[Box], list[Classes] | None]]:
         """The crop's segmentations, the segmenter's choice first: character boxes (crop pixels,
@@ -446,6 +449,23 @@ class Reader:
 def _sureness(candidates: Sequence[Classes]) -> float:
     """The geometric mean of a reading's best-class probabilities (0 for no characters)."""
     return geometric_mean(c[0][1] for c in candidates)
+
+
+def _one_read_per_plate(plates: list[PlateRead]) -> list[PlateRead]:
+    """`plates` (most confident first) without the reads of a plate read already: the detector
+    sometimes leaves two boxes on one plate (a whole box and a shifted part, overlapping less
+    than its NMS asks), and both read. A read is another's when at least SAME_PLATE_SHARE of its
+    characters lie on the surer read's (IoU >= SAME_CHAR_IOU)."""
+    kept: list[PlateRead] = []
+    for plate in plates:
+        if not any(_same_characters(plate, other) for other in kept):
+            kept.append(plate)
+    return kept
+
+
+def _same_characters(plate: PlateRead, other: PlateRead) -> bool:
+    shared = sum(any(xyxy_iou(c.box, d.box) >= SAME_CHAR_IOU for d in other.chars) for c in plate.chars)
+    return bool(plate.chars) and shared >= SAME_PLATE_SHARE * len(plate.chars)
 
 
 def _margin(first: FormatMatch | None, other: FormatMatch) -> float:

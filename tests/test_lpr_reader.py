@@ -486,6 +486,28 @@ def test_a_faint_detection_is_a_plate_only_when_a_format_fits_its_reading(monkey
         lpr.Reader(engine="darknet", sure_plate=1.5)
 
 
+def test_two_boxes_on_one_plate_give_one_read(monkeypatch):
+    """The detector may leave two boxes on one plate (overlapping less than its NMS asks): the
+    plate is read once, from the surer box; two plates side by side stay two reads."""
+    from pydarknet import Detection
+
+    left, truth, (x1, y1, x2, y2), _ = _synthetic_scene(0)
+    right, truth2, _, _ = _synthetic_scene(1)
+    image = np.hstack([left, right])
+    shift = left.shape[1]
+    boxes = [(0.9, (x1, y1, x2, y2)), (0.6, (x1 + 0.35 * (x2 - x1), y1 - 4, x2 + 12, y2 + 4)),
+             (0.8, (x1 + shift, y1, x2 + shift, y2))]
+    with lpr.Reader(engine="darknet", countries=["be"]) as reader:
+        monkeypatch.setattr(reader._plate_detector, "detect", lambda img, thresh, nms: [
+            Detection(0, "plate", c, tuple(float(v) for v in b)) for c, b in boxes])
+        found = reader.read(image)
+        both = [reader._read_plate(image, lpr.PlateBox(tuple(float(v) for v in b), c), 0.0) for c, b in boxes[:2]]
+    assert [p.compact for p in found] == [truth, truth2]
+    assert found[0].detection_confidence == 0.9
+    # without the rule the part box would be a read of its own: it reads the plate's characters
+    assert both[1] is not None and len(both[1].chars) >= 3
+
+
 def test_cli_refuses_an_impossible_pipeline_with_a_message(capsys):
     from lpr.cli import main
 
