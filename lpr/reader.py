@@ -51,9 +51,9 @@ FAINT_PLATE_FIT = 0.8      # a detection less sure than ReaderOptions.sure_plate
                            # format rule fits its reading at least this well (score in [0, 1])
 ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
                            # a format fits it this many times better (near ties are read alike)
-EXTENSION_MARGIN = 1.0    # ... but a reading that keeps all of the choice's characters and adds one at an
-                           # end (a character the tight crop or the first segmentation missed) only has to
-                           # fit about as well: it adds to what was read, nothing of it is traded away
+EXTENSION_MARGIN = 1.0     # ... but a reading that keeps all of the choice's characters and adds one at
+                           # an end (a character the tight crop or the first segmentation missed) only
+                           # has to fit better: it adds to what was read, nothing of it is traded away
 ALTERNATIVE_SURENESS = 0.9  # ... and, when no format fits the choice, only when its characters were
                             # read at least this share as surely (geometric means): a plate of a layout
                             # no rule has is not traded for a worse reading that happens to fit one
