@@ -15,7 +15,7 @@ import os
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -342,7 +342,7 @@ class Reader:
         character, which the segmenter then drops)."""
         if self._classifier is None:              # the character detector's own classes
             return self._choose([(crop, boxes, classes) for boxes, classes in segmentations], countries)
-        read: dict = {}
+        read = _Memo()
         first = [(crop, boxes) for boxes, _ in segmentations[:1]]
         readings = [(c, b, r) for (c, b), r in zip(first, self._classify(first, read))]
         chosen = self._choose(readings, countries)
@@ -423,18 +423,22 @@ class Reader:
         _, keep, best = max(trimmed, key=lambda item: item[0])
         return best, keep
 
-    def _classify(self, segmentations: list[tuple[PlateCrop, list[Box]]], read: dict) -> list[list[Classes]]:
+    def _classify(self, segmentations: list[tuple[PlateCrop, list[Box]]], read: _Memo) -> list[list[Classes]]:
         """The CNN's candidates for every box of every (crop, boxes) segmentation, in one batch.
-        `read` holds the boxes read before in this plate's recognition (key: the crop's id, the
-        polarity, the box; the crops outlive it): a box several segmentations share is read once."""
-        from .segmentation.contours import char_crops, is_dark_on_light
+        `read` holds what this plate's recognition read before (the crops outlive it): a box
+        several segmentations share is read, and voted on for the polarity, once."""
+        from .segmentation.contours import char_crops, polarity_votes
 
         plans, crops = [], {}
         for crop, boxes in segmentations:
             crops[id(crop)] = crop
-            dark = is_dark_on_light(crop.image, boxes)
-            plans.append([(id(crop), dark, tuple(b)) for b in boxes])
-        new = list(dict.fromkeys(key for plan in plans for key in plan if key not in read))
+            keys = [(id(crop), tuple(b)) for b in boxes]
+            unvoted = list(dict.fromkeys(key for key in keys if key not in read.votes))
+            if unvoted:
+                read.votes.update(zip(unvoted, polarity_votes(crop.image, [key[1] for key in unvoted])))
+            dark = sum(read.votes[key] for key in keys) >= 0
+            plans.append([(id(crop), dark, box) for _, box in keys])
+        new = list(dict.fromkeys(key for plan in plans for key in plan if key not in read.classes))
         if new:
             groups = {}
             for key in new:
@@ -442,8 +446,19 @@ class Reader:
             images = np.concatenate([char_crops(crops[crop_id].image, [key[2] for key in keys],
                                                 size=self._classifier.crop_size, dark_on_light=dark)
                                      for (crop_id, dark), keys in groups.items()])
-            read.update(zip([key for keys in groups.values() for key in keys], self._classifier.classify(images)))
-        return [[read[key] for key in plan] for plan in plans]
+            read.classes.update(zip([key for keys in groups.values() for key in keys],
+                                    self._classifier.classify(images)))
+        return [[read.classes[key] for key in plan] for plan in plans]
+
+
+@dataclass
+class _Memo:
+    """What one plate's recognition has read so far, for the CNN (Reader._classify): each box's
+    candidates (key: the crop's id, the polarity, the box) and polarity vote (key: the crop's
+    id, the box)."""
+
+    classes: dict[tuple[int, bool, Box], Classes] = field(default_factory=dict)
+    votes: dict[tuple[int, Box], int] = field(default_factory=dict)
 
 
 def _sureness(candidates: Sequence[Classes]) -> float:

@@ -16,7 +16,7 @@ cv2 = pytest.importorskip("cv2")
 
 from lpr.data.boxes import Box, iou  # noqa: E402
 from lpr.segmentation.contours import (  # noqa: E402
-    CharBox, char_crops, is_dark_on_light, segment_candidates, segment_characters)
+    CharBox, char_crops, is_dark_on_light, polarity_votes, segment_candidates, segment_characters)
 from lpr.synth.augment import NONE  # noqa: E402
 from lpr.synth.compose import PlateCrop, plate_crop  # noqa: E402
 from lpr.synth.formats import FORMATS_BY_KEY  # noqa: E402
@@ -375,6 +375,20 @@ def test_polarity_of_boxes():
     assert is_dark_on_light(crop.image, boxes)
     assert not is_dark_on_light(255 - crop.image, boxes)
     assert is_dark_on_light(crop.image, [])
+
+
+def test_polarity_votes_are_per_box():
+    # the reader keeps each box's vote across segmentations: a vote must not depend on the others
+    crop = plate_crop((FORMATS_BY_KEY["uk"],), np.random.default_rng(9), photometric=NONE)
+    boxes = [CharBox((b.x1, b.y1, b.x2, b.y2)) for b in crop.chars]
+    for image, vote in ((crop.image, 1), (255 - crop.image, -1)):
+        votes = polarity_votes(image, boxes)
+        assert votes == [polarity_votes(image, [b])[0] for b in boxes]
+        assert votes.count(vote) >= len(boxes) - 1
+    # a blank box ties, and a tie goes to the common polarity, as in is_dark_on_light
+    blank = np.full((40, 120, 3), 200, np.uint8)
+    assert polarity_votes(blank, [(10.0, 5.0, 30.0, 35.0)]) == [1]
+    assert polarity_votes(crop.image, []) == []
 
 
 # --------------------------------------------------------------------------- character crops

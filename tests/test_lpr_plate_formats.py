@@ -185,6 +185,23 @@ def test_deterministic_and_rule_order_breaks_ties():
     assert {m.country for m in a} >= {"be", "us", "de"}
 
 
+def test_kept_position_options_follow_the_probabilities():
+    # each position's options are kept between readings (the reader matches several
+    # segmentations that share characters): a kept answer must be the one for these numbers
+    sure = match_plate(cands("1ABC234", p=0.95), countries=["be"])
+    unsure = match_plate(cands("1ABC234", p=0.6), countries=["be"])
+    assert sure.score > unsure.score
+    assert match_plate(cands("1ABC234", p=0.6), countries=["be"]) == unsure
+    # numpy probabilities and lists for pairs read like tuples of plain floats
+    as_numpy = [[(c, np.float32(0.6))] for c in "1ABC234"]
+    as_lists = [[[c, 0.6]] for c in "1ABC234"]
+    assert match_plate(as_numpy, countries=["be"]).score == pytest.approx(unsure.score)
+    assert match_plate(as_lists, countries=["be"]) == unsure
+    # a second candidate changes a position's options: 8 for B then reads through the swap
+    second = match_plate(cands("1A8C234", p2=[("8", 0.9), ("B", 0.5)]), countries=["be"])
+    assert second.text == "1-ABC-234" and second.changed == (2,)
+
+
 # --------------------------------------------------------------------------- Brazil
 
 def test_brazil_mercosur_and_old():

@@ -15,9 +15,10 @@ is chosen: the caller keeps the raw text rather than a guess.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from types import MappingProxyType
 
 from lpr.formats import rules
 from lpr.formats.rules import Segment, Template
@@ -97,6 +98,22 @@ class _Option:
         return (-self.probability, self.rank, self.swap, order)
 
 
+def _position_options(candidates: Sequence[tuple[str, float]]) -> Mapping[str, _Option]:
+    """_options of one position's candidates, kept for the next readings that share them (the
+    reader matches several segmentations of a plate, which share most of their characters)."""
+    try:
+        key = tuple((c, p) for c, p in candidates)
+        hash(key)
+    except TypeError:           # unhashable candidates: nothing to keep
+        return _options(candidates)
+    return _kept_options(key)
+
+
+@lru_cache(maxsize=4096)
+def _kept_options(candidates: tuple[tuple[str, float], ...]) -> Mapping[str, _Option]:
+    return MappingProxyType(_options(candidates))
+
+
 def _options(candidates: Sequence[tuple[str, float]]) -> dict[str, _Option]:
     """char -> the best way this position can be read as that char."""
     best: dict[str, tuple[tuple, _Option]] = {}
@@ -122,7 +139,7 @@ def _option_set(segment: Segment) -> frozenset[str]:
     return frozenset(segment.options)
 
 
-def _fill(template: Template, table: Sequence[dict[str, _Option]], memo: dict):
+def _fill(template: Template, table: Sequence[Mapping[str, _Option]], memo: dict):
     """The best characters for `template` and their options, or None when some position has
     nothing its class allows. `memo` holds each (position, segment)'s answer for this `table`:
     templates share most of their segments."""
@@ -140,7 +157,7 @@ def _fill(template: Template, table: Sequence[dict[str, _Option]], memo: dict):
     return chosen
 
 
-def _fill_segment(segment: Segment, table: Sequence[dict[str, _Option]], at: int) -> list[_Option] | None:
+def _fill_segment(segment: Segment, table: Sequence[Mapping[str, _Option]], at: int) -> list[_Option] | None:
     """The best options for `segment` placed at position `at`, or None when it cannot be filled."""
     if segment.width == 1:
         allowed = _option_set(segment)
@@ -187,7 +204,7 @@ def match_all(candidates: Candidates, *, countries: Sequence[str] | None = None,
     found = rules.templates_for(length, countries)
     if not found or length == 0:
         return []
-    table = [_options(position) for position in candidates]
+    table = [_position_options(position) for position in candidates]
     big = None if gaps is None else _big_gaps(gaps, length)
     max_swaps = max(1, int(rules.MAX_SWAP_FRACTION * length + 0.5))
     matches: dict[str, tuple[tuple, FormatMatch]] = {}

@@ -209,7 +209,7 @@ def char_crops(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]
         return out
     patches, inside = _patches(gray, boxes)
     if dark_on_light is None:
-        dark_on_light = _dark_on_light(patches, inside)
+        dark_on_light = sum(_polarity_votes(patches, inside)) >= 0
     for k, patch in enumerate(patches):
         p = patch.astype(np.float32)
         lo, hi = _percentiles(patch, (2, 98))
@@ -228,10 +228,18 @@ def char_crops(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]
 def is_dark_on_light(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]) -> bool:
     """The polarity char_crops reads from `boxes` when not told: whether the ring around them
     is lighter than the ink within them (voted over the boxes; True when nothing to vote on)."""
+    return sum(polarity_votes(plate_bgr, boxes)) >= 0
+
+
+def polarity_votes(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]) -> list[int]:
+    """Each box's vote in is_dark_on_light: +1 when the ring around it is lighter than the ink
+    within it, -1 when darker, 0 when there is nothing to compare. A box's vote does not depend
+    on the other boxes, so a caller reading several segmentations that share boxes can keep
+    them (lpr.reader)."""
     gray = _gray(plate_bgr)
     if gray is None or not len(boxes):
-        return True
-    return _dark_on_light(*_patches(gray, boxes))
+        return [0] * len(boxes)
+    return _polarity_votes(*_patches(gray, boxes))
 
 
 # --------------------------------------------------------------------------- helpers
@@ -417,19 +425,20 @@ def _cut(gray: np.ndarray, x1: int, y1: int, x2: int, y2: int) -> np.ndarray:
     return gray[np.ix_(ys, xs)]
 
 
-def _dark_on_light(patches: list[np.ndarray], inside: list[tuple[int, int, int, int]]) -> bool:
-    """Whether the ring around the boxes (background) is lighter than the darkest or the
-    lightest pixels within them, voted over the boxes."""
-    votes = 0
+def _polarity_votes(patches: list[np.ndarray], inside: list[tuple[int, int, int, int]]) -> list[int]:
+    """Per box: +1 when the ring around it (background) is at least as far from the darkest
+    pixels within it as from the lightest, -1 otherwise, 0 when it has no ring or no core."""
+    votes = []
     for p, (x1, y1, x2, y2) in zip(patches, inside):
         ring = np.concatenate([p[:y1].ravel(), p[y2:].ravel(), p[y1:y2, :x1].ravel(), p[y1:y2, x2:].ravel()])
         core = p[y1:y2, x1:x2]
         if ring.size == 0 or core.size == 0:
+            votes.append(0)
             continue
         background = float(_percentiles(ring, (50,))[0])
         dark, light = _percentiles(core, (10, 90))
-        votes += 1 if background - dark >= light - background else -1
-    return votes >= 0
+        votes.append(1 if background - dark >= light - background else -1)
+    return votes
 
 
 def _percentiles(pixels: np.ndarray, qs: tuple[float, ...]) -> list[np.float64]:
@@ -582,8 +591,7 @@ def _same_colour(reading: _Reading, colour: np.ndarray) -> list[list[_Blob]]:
         if len(row) >= 3:
             chroma = []
             for b in row:
-                region = reading.labels[b.y1:b.y2, b.x1:b.x2]
-                inside = np.isin(region, b.ids) if len(b.ids) > 1 else region == b.ids[0]
+                inside = _ink_of(reading.labels[b.y1:b.y2, b.x1:b.x2], b.ids)
                 patch = colour[b.y1:b.y2, b.x1:b.x2]
                 blue, green, red, _ = cv2.mean(patch, mask=inside.view(np.uint8))
                 # ink's chroma grows with the light on it: scale it by the brighter of the ink and
@@ -592,11 +600,27 @@ def _same_colour(reading: _Reading, colour: np.ndarray) -> list[list[_Blob]]:
                 scale = LIGHT_REFERENCE / max(sum(around) / 3, (blue + green + red) / 3, MIN_LIGHT)
                 chroma.append((scale * (blue - red), scale * (green - (blue + red) / 2)))
             chroma = np.asarray(chroma)
-            distance = np.hypot(*(chroma - np.median(chroma, axis=0)).T)
+            distance = np.hypot(*(chroma - _column_medians(chroma)).T)
             row = [b for b, d in zip(row, distance) if d <= COLOUR_DISTANCE]
         if row:
             rows.append(row)
     return rows
+
+
+def _ink_of(region: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
+    """Where `region` (component labels) holds one of the components `ids` (bool)."""
+    inside = region == ids[0]
+    for i in ids[1:]:
+        inside |= region == i
+    return inside
+
+
+def _column_medians(values: np.ndarray) -> np.ndarray:
+    """np.median(values, axis=0) of a small 2-D float array, from one sort (numpy's general
+    median costs more than the sort on a row's few blobs)."""
+    s = np.sort(values, axis=0)
+    n = len(s)
+    return s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
 
 
 def _drop_stray_ends(row: list[_Blob], hr: float) -> list[_Blob]:
@@ -641,37 +665,42 @@ def _merge_pieces(members: list[_Blob], hr: float) -> list[_Blob]:
 
 def _split(b: _Blob, median_w: float, hr: float, labels: np.ndarray, splitting: tuple[float, float, float]) -> list[_Blob]:
     """Cut a component holding touching characters into characters."""
-    region = labels[b.y1:b.y2, b.x1:b.x2]
-    mask = np.isin(region, b.ids) if len(b.ids) > 1 else (region == b.ids[0])
-    return _split_mask(mask, b.x1, b.y1, b.ids, median_w, hr, 0, splitting)
+    mask = _ink_of(labels[b.y1:b.y2, b.x1:b.x2], b.ids)
+    return _split_mask(mask, b.x1, b.y1, b.ids, median_w, hr, splitting)
 
 
 def _split_mask(mask: np.ndarray, x0: int, y0: int, ids: tuple[int, ...], median_w: float, hr: float,
-                depth: int, splitting: tuple[float, float, float]) -> list[_Blob]:
-    """Recursively cut `mask` (the ink of one blob, its box at x0, y0) at the column with the
-    least ink while it is wider than one character: always when no character is that wide,
-    otherwise only where the column is nearly empty."""
-    rows = np.flatnonzero(mask.any(axis=1))
-    cols = np.flatnonzero(mask.any(axis=0))
-    if rows.size == 0:
-        return []
-    mask = mask[rows[0]:rows[-1] + 1, cols[0]:cols[-1] + 1]
-    x0, y0 = x0 + int(cols[0]), y0 + int(rows[0])
-    h, w = mask.shape
-    blob = _Blob(x0, y0, x0 + w, y0 + h, int(mask.sum()), ids)
-    forced = w > FORCE_SPLIT * hr
-    if depth >= MAX_CHARS or not (forced or (w > splitting[0] * median_w and w > splitting[1] * h)):
-        return [blob]
-    edge = max(1, int(round(MIN_PIECE * hr)))
-    if w - 2 * edge < 1:
-        return [blob]
-    profile = mask.sum(axis=0).astype(np.float64)
-    candidates = profile[edge:w - edge]
-    # among equally thin columns prefer the middle (a cut near an end leaves a sliver)
-    centre = np.abs(np.arange(edge, w - edge) - (w - 1) / 2) / w
-    cut = edge + int(np.argmin(candidates + 0.5 * centre))
-    if not forced and profile[cut] > splitting[2] * hr:
-        return [blob]
-    left, right = mask[:, :cut], mask[:, cut + 1:]
-    return (_split_mask(left, x0, y0, ids, median_w, hr, depth + 1, splitting)
-            + _split_mask(right, x0 + cut + 1, y0, ids, median_w, hr, depth + 1, splitting))
+                splitting: tuple[float, float, float]) -> list[_Blob]:
+    """Cut `mask` (the ink of one blob, its box at x0, y0) recursively at the column with the
+    least ink while a piece is wider than one character: always when no character is that
+    wide, otherwise only where the column is nearly empty. Pieces are column ranges of `mask`,
+    each trimmed to its ink; the column sums and each row's running ink count are taken once."""
+    column_ink = mask.sum(axis=0)
+    row_ink = np.zeros((mask.shape[0], mask.shape[1] + 1), dtype=np.int32)
+    np.cumsum(mask, axis=1, out=row_ink[:, 1:])
+
+    def cut(c1: int, c2: int, depth: int) -> list[_Blob]:
+        cols = np.flatnonzero(column_ink[c1:c2])
+        if cols.size == 0:
+            return []
+        c1, c2 = c1 + int(cols[0]), c1 + int(cols[-1]) + 1
+        rows = np.flatnonzero(row_ink[:, c2] - row_ink[:, c1])
+        r1, r2 = int(rows[0]), int(rows[-1]) + 1
+        h, w = r2 - r1, c2 - c1
+        profile = column_ink[c1:c2]
+        blob = _Blob(x0 + c1, y0 + r1, x0 + c2, y0 + r2, int(profile.sum()), ids)
+        forced = w > FORCE_SPLIT * hr
+        if depth >= MAX_CHARS or not (forced or (w > splitting[0] * median_w and w > splitting[1] * h)):
+            return [blob]
+        edge = max(1, int(round(MIN_PIECE * hr)))
+        if w - 2 * edge < 1:
+            return [blob]
+        profile = profile.astype(np.float64)
+        # among equally thin columns prefer the middle (a cut near an end leaves a sliver)
+        centre = np.abs(np.arange(edge, w - edge) - (w - 1) / 2) / w
+        at = edge + int(np.argmin(profile[edge:w - edge] + 0.5 * centre))
+        if not forced and profile[at] > splitting[2] * hr:
+            return [blob]
+        return cut(c1, c1 + at, depth + 1) + cut(c1 + at + 1, c2, depth + 1)
+
+    return cut(0, mask.shape[1], 0)
