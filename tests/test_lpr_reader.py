@@ -259,6 +259,38 @@ def test_cli_json_lines_and_exit_status(tmp_path, example_images):
     assert only_bad.returncode == 1
 
 
+def test_lpr_read_decodes_ahead_in_a_thread_in_order_with_errors_in_place(tmp_path, monkeypatch):
+    import lpr.image_input
+    from lpr.read_command import decoded_ahead
+
+    paths = []
+    for k in range(6):
+        path = tmp_path / f"{k}.png"
+        if k == 2:
+            path.write_bytes(b"not an image")
+        else:
+            cv2.imwrite(str(path), np.full((10 + k, 20, 3), k, np.uint8))
+        paths.append(path)
+    started: list[tuple[str, str]] = []
+    load = lpr.image_input.load_image
+
+    def noting(path):
+        started.append((Path(path).name, threading.current_thread().name))
+        return load(path)
+
+    monkeypatch.setattr(lpr.image_input, "load_image", noting)
+    handed, ahead_at = [], []
+    for path, pixels in decoded_ahead(paths, ahead=2):
+        ahead_at.append(len(started))
+        handed.append((path, pixels))
+    assert [p for p, _ in handed] == paths
+    assert isinstance(handed[2][1], ImageError)
+    assert [px.shape[0] for k, (_, px) in enumerate(handed) if k != 2] == [10, 11, 13, 14, 15]
+    assert all(thread.startswith("lpr-read-decode") for _, thread in started)
+    assert sorted(name for name, _ in started) == sorted(p.name for p in paths)
+    assert all(k + 1 <= n <= k + 3 for k, n in enumerate(ahead_at))     # at most two ahead
+
+
 def test_cli_eval_on_a_darknet_list_scores_boxes(tmp_path, capsys):
     """lpr eval on a darknet image list with YOLO labels: the generated plate's box is found at
     IoU 0.5; a label far from any plate is missed; no text accuracy is claimed."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -432,6 +433,89 @@ def test_video_run_leaves_settled_plates_unread_and_reports_the_same(video, tmp_
     run = read_video(video, reader, progress=False, tracker=PlateTracker(settle=0))
     assert [r.readings for r in run] == [FRAMES]
     assert (reader.calls, reader.detected, run.summary.plates_unread) == (FRAMES, 0, 0)   # plain read()
+
+
+class ThreadNotingReader(DetectingFakeReader):
+    """DetectingFakeReader that notes the threads its calls run in, and fails at detection N."""
+
+    def __init__(self, fail_at: int | None = None, interrupt_at: int | None = None) -> None:
+        super().__init__()
+        self.fail_at, self.interrupt_reading_at = fail_at, interrupt_at
+        self.detect_threads: set[str] = set()
+        self.read_threads: set[str] = set()
+
+    def detect_plates(self, image: np.ndarray) -> list[PlateBox]:
+        self.detect_threads.add(threading.current_thread().name)
+        if self.fail_at is not None and self.detected + 1 == self.fail_at:
+            raise RuntimeError("detector broke")
+        return super().detect_plates(image)
+
+    def read_boxes(self, image: np.ndarray, boxes) -> list[PlateRead]:
+        self.read_threads.add(threading.current_thread().name)
+        if self.interrupt_reading_at is not None and self.boxes_read + len(boxes) >= self.interrupt_reading_at:
+            raise KeyboardInterrupt
+        return super().read_boxes(image, boxes)
+
+
+def _prefetch_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "lpr-video-prefetch"]
+
+
+@pytest.mark.parametrize("settle", [0, 3])
+def test_prefetching_finds_plates_in_a_background_thread_and_reports_the_same(video, settle):
+    runs = {}
+    for prefetch in (False, True):
+        reader = ThreadNotingReader()
+        run = read_video(video, reader, progress=False, tracker=PlateTracker(settle=settle, reread=10),
+                         prefetch=prefetch)
+        reports = list(run)
+        runs[prefetch] = ([dataclasses.astuple(r) for r in reports], run.summary.frames, run.summary.processed,
+                          run.summary.plates_read, run.summary.plates_unread, reader.calls, reader.boxes_read)
+        main = threading.current_thread().name
+        if settle:
+            assert reader.detect_threads == ({"lpr-video-prefetch"} if prefetch else {main})
+            assert reader.read_threads == {main}
+        else:
+            assert reader.calls == FRAMES and not reader.detect_threads   # read() in the caller's thread
+    assert runs[True] == runs[False]
+    assert not _prefetch_threads()
+
+
+def test_prefetching_raises_the_detectors_error_in_the_loop_and_stops(video):
+    reader = ThreadNotingReader(fail_at=7)
+    run = read_video(video, reader, progress=False, tracker=PlateTracker(settle=3, reread=10))
+    with pytest.raises(RuntimeError, match="detector broke"):
+        list(run)
+    assert run.video.closed and not _prefetch_threads()
+    assert run.summary.frames == 6                          # the frames before the failing one
+
+
+def test_prefetching_stops_on_ctrl_c(video):
+    reader = ThreadNotingReader(interrupt_at=4)
+    run = read_video(video, reader, progress=False, tracker=PlateTracker(settle=3, reread=10))
+    assert [r.frames for r in run] == [(0, 11)]      # read on frames 0-2, Ctrl-C at the re-read on 12
+    assert run.summary.interrupted and run.video.closed and not _prefetch_threads()
+
+
+def test_the_prefetcher_stays_a_few_frames_ahead_and_stops_on_close():
+    from lpr.video.runner import PREFETCH_DEPTH, _Prefetch
+
+    made = []
+
+    def endless():                      # a camera: frames until told to stop
+        while True:
+            made.append(len(made))
+            yield np.full((4, 4, 3), len(made) % 256, np.uint8)
+
+    prefetch = _Prefetch(endless(), lambda frame: [PlateBox((0, 0, 2, 2), float(frame[0, 0, 0]) / 255)],
+                         every=2, max_frames=None)
+    frames = iter(prefetch)
+    taken = [next(frames) for _ in range(5)]
+    assert [(i, f is not None) for i, _, f, _ in taken] == [(0, True), (1, False), (2, True), (3, False), (4, True)]
+    assert taken[2][2][0].confidence == pytest.approx(3 / 255)
+    prefetch.close()
+    assert not _prefetch_threads()
+    assert len(made) <= len(taken) + PREFETCH_DEPTH + 1      # decoded ahead, but not on and on
 
 
 def test_bad_video_sources_raise_a_clear_error(tmp_path):
