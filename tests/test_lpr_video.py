@@ -432,7 +432,10 @@ def test_video_run_leaves_settled_plates_unread_and_reports_the_same(video, tmp_
     reader = DetectingFakeReader()
     run = read_video(video, reader, progress=False, tracker=PlateTracker(settle=0))
     assert [r.readings for r in run] == [FRAMES]
-    assert (reader.calls, reader.detected, run.summary.plates_unread) == (FRAMES, 0, 0)   # plain read()
+    # found first, then every plate read
+    assert (reader.calls, reader.detected, reader.boxes_read, run.summary.plates_unread) == (0, FRAMES, FRAMES, 0)
+    run = read_video(video, FakeReader(), progress=False, tracker=PlateTracker(settle=3))
+    assert [r.readings for r in run] == [FRAMES]          # a reader that cannot find without reading
 
 
 class ThreadNotingReader(DetectingFakeReader):
@@ -472,11 +475,8 @@ def test_prefetching_finds_plates_in_a_background_thread_and_reports_the_same(vi
         runs[prefetch] = ([dataclasses.astuple(r) for r in reports], run.summary.frames, run.summary.processed,
                           run.summary.plates_read, run.summary.plates_unread, reader.calls, reader.boxes_read)
         main = threading.current_thread().name
-        if settle:
-            assert reader.detect_threads == ({"lpr-video-prefetch"} if prefetch else {main})
-            assert reader.read_threads == {main}
-        else:
-            assert reader.calls == FRAMES and not reader.detect_threads   # read() in the caller's thread
+        assert reader.detect_threads == ({"lpr-video-prefetch"} if prefetch else {main})
+        assert reader.read_threads == {main} and reader.calls == 0
     assert runs[True] == runs[False]
     assert not _prefetch_threads()
 

@@ -44,7 +44,8 @@ class VideoWriteError(OSError):
 class PlateReader(Protocol):
     """What the video loop needs of a reader (lpr.Reader has it all). A reader that also has
     ``detect_plates(image) -> list[PlateBox]`` and ``read_boxes(image, boxes) -> list[PlateRead]``
-    lets the loop leave settled tracks' plates unread (see PlateTracker's ``settle``)."""
+    lets the loop find the plates ahead (read_video's ``prefetch``) and leave settled tracks'
+    plates unread (see PlateTracker's ``settle``)."""
 
     def read(self, image: np.ndarray) -> list[PlateRead]:
         ...
@@ -282,9 +283,9 @@ class VideoRun:
         self.reader = reader
         self.every, self.max_frames = int(every), max_frames
         self.tracker = tracker if tracker is not None else PlateTracker()
-        # settled tracks' plates are left unread when the reader can detect without reading
-        self._skips = self.tracker.settle > 0 and all(
-            callable(getattr(reader, name, None)) for name in ("detect_plates", "read_boxes"))
+        # a reader that can find plates without reading them (lpr.Reader) finds them first, in the
+        # prefetch thread with `prefetch`; then settled tracks' plates are left unread
+        self._finds_first = all(callable(getattr(reader, name, None)) for name in ("detect_plates", "read_boxes"))
         self.progress, self.show_chars, self.prefetch = progress, show_chars, bool(prefetch)
         self._prefetch: _Prefetch | None = None
         self.summary = VideoSummary(source=str(self.video.source), width=self.video.width,
@@ -356,9 +357,9 @@ class VideoRun:
         return tqdm(total=total, unit="frame", desc="video", disable=None, leave=False, dynamic_ncols=True)
 
     def _frames(self) -> Iterator[Frame]:
-        """The frames to loop over, with the plates found in those the reader will read when
-        settled plates can be left unread (found in a background thread with `prefetch`)."""
-        detect = self.reader.detect_plates if self._skips else None
+        """The frames to loop over, with the plates found in those the reader will read when it
+        can find plates without reading them (in a background thread with `prefetch`)."""
+        detect = self.reader.detect_plates if self._finds_first else None
         if not self.prefetch:
             return _found_in(self.video.frames(), detect, self.every, self.max_frames)
         self._prefetch = _Prefetch(self.video.frames(), detect, self.every, self.max_frames)
