@@ -8,6 +8,7 @@ non-empty output), 2 bad arguments.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 
@@ -257,6 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as exc:          # options that argparse cannot check alone (Reader, datasets)
         print(f"lpr: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:            # whoever read our output stopped (`lpr read DIR | head`)
+        # the interpreter flushes stdout once more on exit: let that go nowhere
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
 
 
 if __name__ == "__main__":

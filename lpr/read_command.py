@@ -12,11 +12,17 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .cli_types import bounded, country_list, share
 from .evaluation import IMAGE_SUFFIXES
 from .model_files import CNN_MODELS
 from .recognition.char_classifier import CNN_ENGINES
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from .image_input import ImageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 DECODE_AHEAD = 2        # images `lpr read` decodes in a background thread ahead of the one being read
@@ -125,8 +131,7 @@ def run_read(args: argparse.Namespace) -> int:
     failures = 0
     drawn: set[str] = set()
     show_bar = len(paths) > 1 and not args.quiet
-    with reader:
-        bar = tqdm(total=len(paths), desc="read", unit="image", disable=not show_bar, file=sys.stderr)
+    with reader, tqdm(total=len(paths), desc="read", unit="image", disable=not show_bar, file=sys.stderr) as bar:
         for path, pixels in decoded_ahead(paths):
             bar.update(1)
             if isinstance(pixels, ImageError):
@@ -144,11 +149,10 @@ def run_read(args: argparse.Namespace) -> int:
                 from .drawing import draw_plates, write_image
 
                 write_image(args.draw / drawn_name(path, drawn), draw_plates(pixels, plates))
-        bar.close()
     return EXIT_FAILED if failures == len(paths) else EXIT_OK
 
 
-def decoded_ahead(paths: Iterable[Path], ahead: int = DECODE_AHEAD):
+def decoded_ahead(paths: Iterable[Path], ahead: int = DECODE_AHEAD) -> Iterator[tuple[Path, np.ndarray | ImageError]]:
     """(path, pixels) for each path in order, the pixels a BGR array or the ImageError that
     says why the file is no image. The next `ahead` files are decoded in a background thread
     while the caller reads this one (OpenCV decodes without holding the GIL: a 1280x1280 JPEG
@@ -162,9 +166,8 @@ def decoded_ahead(paths: Iterable[Path], ahead: int = DECODE_AHEAD):
             return exc
 
     queued: deque = deque()
-    remaining = iter(paths)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lpr-read-decode") as pool:
-        for path in remaining:
+        for path in paths:
             queued.append((path, pool.submit(load, path)))
             if len(queued) > ahead:
                 path, pending = queued.popleft()

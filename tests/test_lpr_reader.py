@@ -291,6 +291,18 @@ def test_lpr_read_decodes_ahead_in_a_thread_in_order_with_errors_in_place(tmp_pa
     assert all(k + 1 <= n <= k + 3 for k, n in enumerate(ahead_at))     # at most two ahead
 
 
+def test_cli_stops_quietly_when_its_reader_stops_reading(tmp_path):
+    # `lpr read DIR | head -1`: the pipe closes while lpr still has lines to write
+    run = subprocess.Popen([sys.executable, "-u", "-m", "lpr.cli", "read", "--json", str(EXAMPLES), str(EXAMPLES)],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    first = run.stdout.readline()
+    run.stdout.close()
+    stderr = run.stderr.read().decode()
+    assert run.wait(timeout=300) == 1
+    assert json.loads(first)["image"].endswith(".jpg")
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
 def test_cli_eval_on_a_darknet_list_scores_boxes(tmp_path, capsys):
     """lpr eval on a darknet image list with YOLO labels: the generated plate's box is found at
     IoU 0.5; a label far from any plate is missed; no text accuracy is claimed."""

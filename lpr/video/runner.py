@@ -131,8 +131,10 @@ class VideoSource:
 class VideoSummary:
     """What a run did. ``frames``: frames read; ``processed``: frames the reader ran on;
     ``plates_read``: plates read in them; ``plates_unread``: plates found but not read, their
-    track being settled; ``reader_fps``: processed frames per second of reader time;
-    ``wall_fps``: frames read per second of wall time (decoding, reading, drawing, writing)."""
+    track being settled; ``reader_fps``: processed frames per second of reader time (finding
+    and reading plates; with read_video's ``prefetch`` the finding runs beside the reading, so
+    ``wall_fps`` may be the higher); ``wall_fps``: frames read per second of wall time
+    (decoding, reading, drawing, writing)."""
 
     source: str
     width: int
