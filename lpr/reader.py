@@ -119,7 +119,9 @@ class Reader:
     - ``countries``: format rules to try, e.g. ["be"] or ["es", "pt"], or "all" (every country
       with rules, lpr.formats.countries()); default: the countries the models were trained on
       (lpr.formats.default_countries()), and every country's for a plate that carries the
-      blue EU band (``eu_band=True``, the default; lpr.plate_band). Other options: see
+      blue EU band (``eu_band=True``, the default; lpr.plate_band). A reader deployed in one
+      country reads more of its plates right with that country's rules alone (every other
+      rule is one more way for a misread plate to fit: README, Results). Other options: see
       ReaderOptions. ``models_dir``: a folder with the model files (default: the package's).
     - ``alternatives`` (contour segmenter): when the first segmentation's reading fits no
       format well, also read the segmenter's other segmentations and a wider crop of the
