@@ -8,11 +8,17 @@ right (strict) when the best-overlapping read plate's compact text equals the tr
 the same after O->0 and I->1 on both sides. Precision: the share of read plates that overlap a
 labelled one (against incomplete labels, a floor). Latency: ``Reader.read`` on the decoded
 image (decoding the file is not counted: it depends on the file, not on the reader).
+
+Operating points (EvalReport.operating_points): what a caller that keeps only reads of at
+least a given PlateRead.confidence gets, per threshold: the labelled plates read right
+(folded; found, for box-only labels) and kept, how many kept reads of labelled plates are
+right, and how many kept reads match no label. A toll or parking system sends reads under its
+threshold to a person; these say where to put it.
 """
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +31,7 @@ from .results import PlateRead
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 DETECTION_IOU = 0.3
+CONFIDENCE_STEPS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)   # the report's operating points
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class PlateOutcome:
     truth: str | None         # None: the label has a box, no text
     read: str | None          # compact text of the best-overlapping read plate, None if undetected
     iou: float
+    confidence: float | None = None   # that read plate's PlateRead.confidence
 
     @property
     def detected(self) -> bool:
@@ -69,6 +77,27 @@ class PlateOutcome:
 
 
 @dataclass(frozen=True)
+class OperatingPoint:
+    """What keeping only reads with confidence >= `threshold` gives on a labelled set."""
+
+    threshold: float
+    plates: int        # labelled plates
+    kept: int          # of them, found by a read that is kept
+    right: int         # of those, read right (folded; for box-only labels: found)
+    extra: int         # kept reads that overlap no labelled plate
+
+    @property
+    def recall(self) -> float:
+        """Labelled plates read right and kept, of all labelled plates."""
+        return self.right / self.plates if self.plates else 0.0
+
+    @property
+    def accuracy(self) -> float:
+        """Kept reads of labelled plates that are right (1.0 when none is kept)."""
+        return self.right / self.kept if self.kept else 1.0
+
+
+@dataclass(frozen=True)
 class EvalReport:
     images: int
     failed: int
@@ -78,6 +107,11 @@ class EvalReport:
     notes: tuple[str, ...] = field(default_factory=tuple)
     iou: float = DETECTION_IOU      # the overlap that counts as found
     plates_read: int = 0            # plates the reader returned, in all
+    extra_confidences: tuple[float, ...] = ()   # the confidences of the extra_plates reads
+
+    def __post_init__(self) -> None:
+        if self.extra_confidences and len(self.extra_confidences) != self.extra_plates:
+            raise ValueError(f"{len(self.extra_confidences)} confidences for {self.extra_plates} extra plates")
 
     @property
     def has_text(self) -> bool:
@@ -106,13 +140,38 @@ class EvalReport:
     def latency(self, percentile: float) -> float:
         return float(np.percentile(self.latencies_ms, percentile)) if self.latencies_ms else float("nan")
 
+    @property
+    def has_confidences(self) -> bool:
+        """Whether every read's confidence is known (evaluate() records them; a report built by
+        hand may not have them), which operating_points needs."""
+        return len(self.extra_confidences) == self.extra_plates and all(
+            o.confidence is not None for o in self.outcomes if o.detected)
+
+    def operating_points(self, thresholds: Sequence[float] = CONFIDENCE_STEPS) -> tuple[OperatingPoint, ...]:
+        """One OperatingPoint per threshold (see the module's docstring); ValueError without
+        the reads' confidences (has_confidences)."""
+        if not self.has_confidences:
+            raise ValueError("operating points need the confidence of every read (evaluate() records them)")
+        found = [o for o in self.outcomes if o.detected]
+        right = "folded" if self.has_text else "detected"
+        extra = np.asarray(self.extra_confidences, dtype=np.float64)
+        points = []
+        for t in thresholds:
+            kept = [o for o in found if o.confidence >= t]
+            points.append(OperatingPoint(float(t), len(self.outcomes), len(kept),
+                                         sum(getattr(o, right) for o in kept), int((extra >= t).sum())))
+        return tuple(points)
+
     def to_dict(self) -> dict:
         text = {"strict_accuracy": self.strict_accuracy, "folded_accuracy": self.folded_accuracy} \
             if self.has_text else {}
         return {"images": self.images, "failed": self.failed, "plates": len(self.outcomes), **text,
                 "iou": self.iou, "detection_recall": self.detection_recall, "precision": self.precision,
                 "plates_read": self.plates_read, "extra_plates": self.extra_plates,
-                "latency_ms": {f"p{p}": self.latency(p) for p in (50, 90, 99)}}
+                "latency_ms": {f"p{p}": self.latency(p) for p in (50, 90, 99)},
+                **({"by_confidence": [{"threshold": o.threshold, "kept": o.kept, "right": o.right,
+                                       "extra": o.extra} for o in self.operating_points()]}
+                   if self.has_confidences else {})}
 
     def to_text(self) -> str:
         n = len(self.outcomes)
@@ -129,6 +188,12 @@ class EvalReport:
                   f" (precision against the labels {self.precision:.3f})",
                   "latency per image (ms, models loaded, decoded image): "
                   + ", ".join(f"p{p} {self.latency(p):.1f}" for p in (50, 90, 99))]
+        if self.has_confidences and self.outcomes:
+            right = "read right" if self.has_text else "found"
+            lines += [f"keeping reads of confidence >= t: plates {right} and kept / kept reads of labelled "
+                      f"plates {right} / kept reads matching no label"]
+            lines += [f"  t {o.threshold:.2f}: {o.recall:.3f} ({o.right}/{o.plates})  {o.accuracy:.3f} "
+                      f"({o.right}/{o.kept})  {o.extra}" for o in self.operating_points()]
         return "\n".join(lines + list(self.notes))
 
 
@@ -240,9 +305,9 @@ def _with_extra_boxes(items: list[LabelledImage], extra: Path) -> list[LabelledI
 
 
 def score_image(item: LabelledImage, plates: list[PlateRead], size: tuple[int, int] = (1, 1),
-                iou: float = DETECTION_IOU) -> tuple[list[PlateOutcome], int]:
-    """Outcomes for the image's labelled plates, and how many read plates matched none;
-    `size`: the image's (width, height), for relative boxes."""
+                iou: float = DETECTION_IOU) -> tuple[list[PlateOutcome], list[float]]:
+    """Outcomes for the image's labelled plates, and the confidences of the read plates that
+    matched none; `size`: the image's (width, height), for relative boxes."""
     outcomes, used = [], set()
     for truth in item.plates:
         box = truth.in_pixels(*size)
@@ -253,9 +318,10 @@ def score_image(item: LabelledImage, plates: list[PlateRead], size: tuple[int, i
                 best, best_iou = k, overlap
         if best is not None:
             used.add(best)
-        outcomes.append(PlateOutcome(item.path.name, truth.text,
-                                     plates[best].compact if best is not None else None, best_iou))
-    return outcomes, len(plates) - len(used)
+        read = plates[best] if best is not None else None
+        outcomes.append(PlateOutcome(item.path.name, truth.text, read.compact if read else None, best_iou,
+                                     float(read.confidence) if read else None))
+    return outcomes, [float(p.confidence) for k, p in enumerate(plates) if k not in used]
 
 
 def evaluate(reader, source: Path, *, progress: bool = True, iou: float = DETECTION_IOU,
@@ -267,18 +333,19 @@ def evaluate(reader, source: Path, *, progress: bool = True, iou: float = DETECT
     items = read_labels(source, extra, root)
     if not items:
         raise ValueError(f"{source}: no labelled images")
-    outcomes, latencies, failed, extra, read = [], [], 0, 0, 0
+    outcomes, latencies, failed, unmatched, read = [], [], 0, [], 0
     for item, plates, ms, size in _run(reader, items, progress):
         if plates is None:
             failed += 1
             plates = []
         else:
             latencies.append(ms)
-        found, unmatched = score_image(item, plates, size, iou)
+        found, others = score_image(item, plates, size, iou)
         outcomes.extend(found)
-        extra += unmatched
+        unmatched.extend(others)
         read += len(plates)
-    return EvalReport(len(items), failed, tuple(outcomes), tuple(latencies), extra, iou=iou, plates_read=read)
+    return EvalReport(len(items), failed, tuple(outcomes), tuple(latencies), len(unmatched), iou=iou,
+                      plates_read=read, extra_confidences=tuple(unmatched))
 
 
 def _run(reader, items: list[LabelledImage], progress: bool

@@ -202,9 +202,21 @@ def _table(path: Path, plates, ms: float) -> str:
 def run_eval(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
 
+    if args.curve is not None:
+        from .confidence_plot import require_matplotlib
+
+        try:
+            require_matplotlib()        # before the run, not after it
+        except ImportError as exc:
+            print(f"lpr: {exc}", file=sys.stderr)
+            return EXIT_FAILED
     with reader_from_args(args) as reader:
         report = evaluate(reader, args.set_dir, progress=not args.quiet, iou=args.iou, extra=args.extra_labels,
                           root=args.root)
+    if args.curve is not None:
+        from .confidence_plot import plot_operating_points
+
+        plot_operating_points({args.set_dir.name or str(args.set_dir): report}, args.curve)
     if args.json:
         print(json.dumps({"set": str(args.set_dir), **report.to_dict()}))
     else:
@@ -241,7 +253,9 @@ def add_read_commands(subparsers: argparse._SubParsersAction) -> None:
                     "only: the held-out list of `lpr data plates`), or a list of plate crops (.tsv, lines "
                     "IMAGE<TAB>TEXT; each crop is read without the plate detector). Prints exact-text accuracy (strict, and "
                     "with O/0 I/1 folded) when the labels have text, detection recall at IoU >= --iou, "
-                    "precision against the labels and latency percentiles.")
+                    "precision against the labels, latency percentiles, and what keeping only reads of at least a "
+                    "confidence gives (plates read right and kept, kept reads that are right, kept reads "
+                    "matching no label) at thresholds 0 to 0.9.")
     ev.add_argument("set_dir", type=Path, metavar="SET")
     ev.add_argument("--iou", type=bounded(float, 0.0, 1.0, low_open=True), default=0.3, metavar="T",
                     help="overlap with a label that counts as found (default 0.3)")
@@ -253,6 +267,8 @@ def add_read_commands(subparsers: argparse._SubParsersAction) -> None:
                          "../shared/data for training/eu-plate-crops-text.tsv")
     ev.add_argument("--json", action="store_true", help="one JSON object with the scores")
     ev.add_argument("--errors", action="store_true", help="also list every plate not read right (folded)")
+    ev.add_argument("--curve", type=Path, default=None, metavar="PNG",
+                    help="also draw what keeping only reads of at least each confidence gives (needs matplotlib)")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")
     add_reader_options(ev)
     ev.set_defaults(func=run_eval)

@@ -559,9 +559,9 @@ def test_cli_refuses_an_impossible_pipeline_with_a_message(capsys):
     assert "recognizer='yolo'" in capsys.readouterr().err
 
 
-def test_read_crop_reads_a_plate_cut_out_of_its_image(reader, tmp_path, capsys):
+def test_read_crop_reads_a_plate_cut_out_of_its_image(reader, tmp_path, capsys, monkeypatch):
     """Reader.read_crop: no plate detector, the whole image is the plate; lpr eval does the same
-    for a .tsv list of crops."""
+    for a .tsv list of crops, and reports and draws what a confidence threshold keeps."""
     from lpr.cli import main
 
     listing, right = tmp_path / "crops.tsv", 0
@@ -583,6 +583,18 @@ def test_read_crop_reads_a_plate_cut_out_of_its_image(reader, tmp_path, capsys):
     scores = json.loads(capsys.readouterr().out)
     assert scores["plates"] == 4 and scores["detection_recall"] == 1.0
     assert scores["strict_accuracy"] == right / 4
+    points = scores["by_confidence"]
+    assert points[0] == {"threshold": 0.0, "kept": 4, "right": round(scores["folded_accuracy"] * 4), "extra": 0}
+    assert all(a["kept"] >= b["kept"] and a["right"] >= b["right"] for a, b in zip(points, points[1:]))
+    monkeypatch.setitem(sys.modules, "matplotlib", None)          # as if it were not installed
+    assert main(["eval", str(listing), "--quiet", "--curve", str(tmp_path / "curve.png")]) == 1
+    assert "needs matplotlib" in capsys.readouterr().err and not (tmp_path / "curve.png").exists()
+    monkeypatch.undo()
+    pytest.importorskip("matplotlib")
+    assert main(["eval", str(listing), "--quiet", "--engine", "darknet", "--curve", str(tmp_path / "curve.png")]) == 0
+    drawn = cv2.imread(str(tmp_path / "curve.png"))
+    assert drawn is not None and drawn.shape[0] > 200 and drawn.std() > 10        # a picture, not a blank
+    assert "keeping reads of confidence >= t" in capsys.readouterr().out
 
 
 def test_a_banded_plate_is_read_with_every_countrys_rules():

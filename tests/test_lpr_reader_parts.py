@@ -104,16 +104,45 @@ def test_read_labels_and_scoring(tmp_path):
 
     item = items[0]
     outcomes, extra = score_image(item, [plate("AB-1023", (11, 10, 49, 23)), plate("ZZ", (60, 30, 70, 40))])
-    assert extra == 1
+    assert extra == [0.9]                                    # the read matching no label, by its confidence
     (o,) = outcomes
-    assert o.detected and not o.strict and o.folded          # O/0 folded
+    assert o.detected and not o.strict and o.folded and o.confidence == 0.9   # O/0 folded
     outcomes, extra = score_image(item, [plate("AB1O23", (45, 10, 90, 22))])   # IoU < 0.3
-    assert not outcomes[0].detected and extra == 1
+    assert not outcomes[0].detected and outcomes[0].confidence is None and extra == [0.9]
     (tmp_path / "bad.txt").write_text("bad.jpg\t1\t2\n")
     cv2.imwrite(str(tmp_path / "bad.jpg"), np.zeros((5, 5, 3), np.uint8))
     with pytest.raises(ValueError, match="bad.txt:1"):
         read_labels(tmp_path)
     assert isinstance(item, LabelledImage)
+
+
+def test_operating_points_count_what_a_confidence_threshold_keeps():
+    """Per threshold: the labelled plates read right (folded) by a kept read, how many kept reads
+    of labelled plates are right, how many kept reads match no label; box-only labels count
+    found plates; a report without the reads' confidences refuses."""
+    from lpr.evaluation import EvalReport, PlateOutcome
+
+    outcomes = (PlateOutcome("a.jpg", "AB123", "AB123", 0.8, 0.9),     # right, sure
+                PlateOutcome("b.jpg", "CD1O5", "CD105", 0.7, 0.4),     # right when folded, unsure
+                PlateOutcome("c.jpg", "EF777", "EF771", 0.6, 0.6),     # wrong
+                PlateOutcome("d.jpg", "GH888", None, 0.0, None))       # not found
+    report = EvalReport(4, 0, outcomes, (1.0,) * 4, 2, plates_read=5, extra_confidences=(0.05, 0.7))
+    points = report.operating_points((0.0, 0.5, 0.95))
+    assert [(p.kept, p.right, p.extra) for p in points] == [(3, 2, 2), (2, 1, 1), (0, 0, 0)]
+    assert points[0].recall == 0.5 and points[0].accuracy == pytest.approx(2 / 3)
+    assert points[1].recall == 0.25 and points[1].accuracy == 0.5
+    assert points[2].accuracy == 1.0 and points[2].recall == 0.0            # nothing kept
+    assert report.to_dict()["by_confidence"][5] == {"threshold": 0.5, "kept": 2, "right": 1, "extra": 1}
+    assert "t 0.50: 0.250 (1/4)  0.500 (1/2)  1" in report.to_text()
+    boxes = EvalReport(1, 0, (PlateOutcome("e.jpg", None, "X1", 0.5, 0.3),), (1.0,), 0, plates_read=1)
+    assert [(p.kept, p.right) for p in boxes.operating_points((0.2, 0.4))] == [(1, 1), (0, 0)]
+    unknown = EvalReport(1, 0, (PlateOutcome("f.jpg", "AB1", "AB1", 0.9),), (1.0,), 0, plates_read=1)
+    assert report.has_confidences and not unknown.has_confidences
+    with pytest.raises(ValueError, match="confidence"):
+        unknown.operating_points()
+    assert "by_confidence" not in unknown.to_dict() and "keeping reads" not in unknown.to_text()
+    with pytest.raises(ValueError, match="2 confidences for 1"):
+        EvalReport(1, 0, outcomes, (1.0,), 1, extra_confidences=(0.1, 0.2))
 
 
 def test_a_darknet_list_with_yolo_labels_scores_boxes_only(tmp_path):
@@ -138,8 +167,8 @@ def test_a_darknet_list_with_yolo_labels_scores_boxes_only(tmp_path):
         return PlateRead(text="X1", confidence=0.9, box=box, detection_confidence=0.9)
 
     outcomes, extra = score_image(item, [plate((82, 45, 120, 56)), plate((0, 0, 10, 10))], (200, 100), iou=0.5)
-    assert outcomes[0].detected and not outcomes[0].folded and extra == 1
-    report = EvalReport(1, 0, tuple(outcomes), (5.0,), extra, iou=0.5, plates_read=2)
+    assert outcomes[0].detected and not outcomes[0].folded and extra == [0.9]
+    report = EvalReport(1, 0, tuple(outcomes), (5.0,), len(extra), iou=0.5, plates_read=2)
     assert not report.has_text and report.precision == 0.5 and report.detection_recall == 1.0
     assert "boxes only" in report.to_text() and "folded_accuracy" not in report.to_dict()
     outcomes, _ = score_image(item, [plate((90, 45, 130, 55))], (200, 100), iou=0.5)   # IoU 0.6
@@ -151,7 +180,7 @@ def test_a_darknet_list_with_yolo_labels_scores_boxes_only(tmp_path):
     (item,) = read_labels(listing, extra)
     assert [p.box for p in item.plates][1:] == [(10.0, 20.0, 50.0, 30.0)] and item.plates[1].text is None
     outcomes, extra_reads = score_image(item, [plate((10, 20, 50, 31))], (200, 100), iou=0.5)
-    assert [o.detected for o in outcomes] == [False, True] and extra_reads == 0
+    assert [o.detected for o in outcomes] == [False, True] and extra_reads == []
     for bad, message in (("other.jpg 1 2 3 4\n", "no image other.jpg"), ("frame.jpg 1 2 3\n", "extra.txt:1"),
                          ("frame.jpg 5 2 3 4\n", "x1 < x2")):
         extra.write_text(bad)
