@@ -47,7 +47,7 @@ def _bgr_copy(image: np.ndarray) -> np.ndarray:
     return out.copy() if np.shares_memory(out, image) else out
 
 
-def _ascii(text: str) -> str:
+def ascii_only(text: str) -> str:
     """OpenCV's Hershey fonts draw ASCII only."""
     return "".join(c if 32 <= ord(c) < 127 else "?" for c in text)
 
@@ -131,7 +131,7 @@ def draw_plates(image_bgr: np.ndarray, plates: Sequence[PlateRead], *, show_char
         color = MATCHED if plate.country else UNMATCHED
         cv2.rectangle(out, (x1, y1), (x2, y2), color, style["box"], cv2.LINE_AA)
         text = labels[i] if labels is not None and labels[i] is not None else default_label(plate)
-        text = _ascii(text)
+        text = ascii_only(text)
         if not text:
             continue
         scale, thick = style["font_scale"], style["font_thickness"]

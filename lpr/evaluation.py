@@ -18,7 +18,7 @@ threshold to a person; these say where to put it.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +31,7 @@ from .results import PlateRead
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
 DETECTION_IOU = 0.3
+Box = tuple[float, float, float, float]
 CONFIDENCE_STEPS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)   # the report's operating points
 
 
@@ -61,6 +62,13 @@ class PlateOutcome:
     read: str | None          # compact text of the best-overlapping read plate, None if undetected
     iou: float
     confidence: float | None = None   # that read plate's PlateRead.confidence
+    box: Box | None = None            # the labelled plate, image pixels
+    read_box: Box | None = None       # the read plate's box, image pixels (None if undetected)
+
+    @property
+    def right(self) -> bool:
+        """Read right (folded) when the label has text; found when it has a box only."""
+        return self.folded if self.truth is not None else self.detected
 
     @property
     def detected(self) -> bool:
@@ -153,13 +161,12 @@ class EvalReport:
         if not self.has_confidences:
             raise ValueError("operating points need the confidence of every read (evaluate() records them)")
         found = [o for o in self.outcomes if o.detected]
-        right = "folded" if self.has_text else "detected"
         extra = np.asarray(self.extra_confidences, dtype=np.float64)
         points = []
         for t in thresholds:
             kept = [o for o in found if o.confidence >= t]
-            points.append(OperatingPoint(float(t), len(self.outcomes), len(kept),
-                                         sum(getattr(o, right) for o in kept), int((extra >= t).sum())))
+            points.append(OperatingPoint(float(t), len(self.outcomes), len(kept), sum(o.right for o in kept),
+                                         int((extra >= t).sum())))
         return tuple(points)
 
     def to_dict(self) -> dict:
@@ -320,27 +327,35 @@ def score_image(item: LabelledImage, plates: list[PlateRead], size: tuple[int, i
             used.add(best)
         read = plates[best] if best is not None else None
         outcomes.append(PlateOutcome(item.path.name, truth.text, read.compact if read else None, best_iou,
-                                     float(read.confidence) if read else None))
+                                     float(read.confidence) if read else None, tuple(map(float, box)),
+                                     tuple(map(float, read.box)) if read else None))
     return outcomes, [float(p.confidence) for k, p in enumerate(plates) if k not in used]
 
 
 def evaluate(reader, source: Path, *, progress: bool = True, iou: float = DETECTION_IOU,
-             extra: Path | None = None, root: Path | None = None) -> EvalReport:
+             extra: Path | None = None, root: Path | None = None,
+             on_image: Callable[[LabelledImage, np.ndarray, list[PlateOutcome]], None] | None = None
+             ) -> EvalReport:
     """Run ``reader`` (an lpr.Reader) over the labelled images of ``source`` (and the `extra`
-    boxes, from `root`; see read_labels). Plate crops are read with reader.read_crop."""
+    boxes, from `root`; see read_labels). Plate crops are read with reader.read_crop.
+    ``on_image(item, pixels, outcomes)`` is called for every decoded image with its plates'
+    outcomes (lpr.miss_sheet draws the misses that way), outside the timed read."""
     if not 0.0 < iou <= 1.0:
         raise ValueError(f"iou must be in (0, 1], got {iou}")
     items = read_labels(source, extra, root)
     if not items:
         raise ValueError(f"{source}: no labelled images")
     outcomes, latencies, failed, unmatched, read = [], [], 0, [], 0
-    for item, plates, ms, size in _run(reader, items, progress):
+    for item, pixels, plates, ms in _run(reader, items, progress):
         if plates is None:
             failed += 1
             plates = []
         else:
             latencies.append(ms)
+        size = (pixels.shape[1], pixels.shape[0]) if pixels is not None else (1, 1)
         found, others = score_image(item, plates, size, iou)
+        if on_image is not None and pixels is not None:
+            on_image(item, pixels, found)
         outcomes.extend(found)
         unmatched.extend(others)
         read += len(plates)
@@ -349,14 +364,15 @@ def evaluate(reader, source: Path, *, progress: bool = True, iou: float = DETECT
 
 
 def _run(reader, items: list[LabelledImage], progress: bool
-         ) -> Iterator[tuple[LabelledImage, list | None, float, tuple[int, int]]]:
+         ) -> Iterator[tuple[LabelledImage, np.ndarray | None, list | None, float]]:
+    """Each item, its decoded pixels and read plates (None, None: undecodable) and the read's ms."""
     from tqdm import tqdm
 
     for item in tqdm(items, desc="eval", unit="image", disable=not progress):
         try:
             pixels = load_image(item.path)
         except ImageError:
-            yield item, None, float("nan"), (1, 1)
+            yield item, None, None, float("nan")
             continue
         start = time.perf_counter()
         if item.crop:
@@ -364,4 +380,4 @@ def _run(reader, items: list[LabelledImage], progress: bool
             plates = [plate] if plate is not None else []
         else:
             plates = reader.read(pixels)
-        yield item, plates, (time.perf_counter() - start) * 1000.0, (pixels.shape[1], pixels.shape[0])
+        yield item, pixels, plates, (time.perf_counter() - start) * 1000.0

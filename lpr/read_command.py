@@ -210,9 +210,19 @@ def run_eval(args: argparse.Namespace) -> int:
         except ImportError as exc:
             print(f"lpr: {exc}", file=sys.stderr)
             return EXIT_FAILED
+    sheet = None
+    if args.misses is not None:
+        from .miss_sheet import MissSheet
+
+        sheet = MissSheet()
     with reader_from_args(args) as reader:
         report = evaluate(reader, args.set_dir, progress=not args.quiet, iou=args.iou, extra=args.extra_labels,
-                          root=args.root)
+                          root=args.root, on_image=sheet.add if sheet is not None else None)
+    if sheet is not None:
+        written = sheet.write(args.misses)
+        drawn = f"{len(sheet.tiles)} of {sheet.misses}" if len(sheet.tiles) < sheet.misses else f"{sheet.misses}"
+        print(f"lpr: plates not read right drawn to {written}: {drawn}" if written
+              else "lpr: every plate was read right, nothing to draw", file=sys.stderr)
     if args.curve is not None:
         from .confidence_plot import plot_operating_points
 
@@ -224,7 +234,7 @@ def run_eval(args: argparse.Namespace) -> int:
         print(report.to_text())
         if args.errors:
             for o in report.outcomes:
-                if not (o.folded if o.truth is not None else o.detected):
+                if not o.right:
                     print(f"  {o.image}: truth {o.truth or 'a plate'}, read {o.read if o.detected else '(no plate)'}")
     return EXIT_OK
 
@@ -267,6 +277,9 @@ def add_read_commands(subparsers: argparse._SubParsersAction) -> None:
                          "../shared/data for training/eu-plate-crops-text.tsv")
     ev.add_argument("--json", action="store_true", help="one JSON object with the scores")
     ev.add_argument("--errors", action="store_true", help="also list every plate not read right (folded)")
+    ev.add_argument("--misses", type=Path, default=None, metavar="PNG",
+                    help="also draw every plate not read right (label green, read red, truth -> read) "
+                         "into one image")
     ev.add_argument("--curve", type=Path, default=None, metavar="PNG",
                     help="also draw what keeping only reads of at least each confidence gives (needs matplotlib)")
     ev.add_argument("--quiet", action="store_true", help="no progress bar")

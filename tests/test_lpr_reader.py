@@ -327,6 +327,12 @@ def test_cli_eval_on_a_darknet_list_scores_boxes(tmp_path, capsys):
                  "--extra-labels", str(tmp_path / "extra.txt")]) == 0
     assert json.loads(capsys.readouterr().out)["plates"] == 3
     assert main(["eval", str(tmp_path / "valid.txt"), "--iou", "0"]) == 2
+    # --misses: the two labels nothing was read at, in one picture (4 tiles of 320 px to a row)
+    assert main(["eval", str(tmp_path / "valid.txt"), "--iou", "0.5", "--quiet", "--engine", "darknet",
+                 "--extra-labels", str(tmp_path / "extra.txt"), "--misses", str(tmp_path / "misses.png")]) == 0
+    assert "drawn to" in capsys.readouterr().err
+    sheet = cv2.imread(str(tmp_path / "misses.png"))
+    assert sheet is not None and sheet.shape[1] == 4 * 320
 
 
 def test_the_cnn_recognizes_what_either_segmenter_finds(example_images, monkeypatch):

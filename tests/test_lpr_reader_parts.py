@@ -145,6 +145,41 @@ def test_operating_points_count_what_a_confidence_threshold_keeps():
         EvalReport(1, 0, outcomes, (1.0,), 1, extra_confidences=(0.1, 0.2))
 
 
+def test_the_miss_sheet_draws_the_plates_not_read_right(tmp_path):
+    """One tile per plate not read right (a wrong read, an unfound plate, an unfound box-only
+    label), none for a right one (folded); at most max_tiles drawn, every miss counted; no
+    file when nothing was missed."""
+    import cv2
+
+    from lpr.evaluation import LabelledImage, PlateOutcome
+    from lpr.miss_sheet import COLUMNS, TILE_WIDTH, MissSheet
+
+    pixels = np.full((240, 400, 3), 90, np.uint8)
+    cv2.rectangle(pixels, (100, 100), (220, 130), (255, 255, 255), cv2.FILLED)
+    item = LabelledImage(tmp_path / "car.jpg", ())
+    right = PlateOutcome("car.jpg", "AB1O2", "AB102", 0.9, 0.8, (100, 100, 220, 130), (102, 99, 221, 131))
+    wrong = PlateOutcome("car.jpg", "AB123", "AB128", 0.9, 0.8, (100, 100, 220, 130), (90, 95, 200, 135))
+    unfound = PlateOutcome("car.jpg", "CD456", None, 0.0, None, (10, 10, 60, 25), None)
+    box_only = PlateOutcome("car.jpg", None, None, 0.0, None, (300, 200, 399, 239), None)
+    sheet = MissSheet()
+    assert sheet.write(tmp_path / "none.png") is None and not (tmp_path / "none.png").exists()
+    sheet.add(item, pixels, [right, wrong, unfound, box_only])
+    assert sheet.misses == 3 and len(sheet.tiles) == 3
+    assert all(t.shape[1] == TILE_WIDTH for t in sheet.tiles)
+    b, g, r = (sheet.tiles[0][..., k].astype(int) for k in range(3))
+    assert ((r > 180) & (g < 90) & (b < 90)).sum() > 50                      # the read's box in red
+    assert ((g > 150) & (r < 110) & (b < 100)).sum() > 50                    # the label's in green
+    b, g, r = (sheet.tiles[1][..., k].astype(int) for k in range(3))
+    assert ((r > 180) & (g < 90) & (b < 90)).sum() == 0                      # nothing read: no red box
+    written = cv2.imread(str(sheet.write(tmp_path / "misses.png")))
+    assert written.shape[1] == COLUMNS * TILE_WIDTH and written.shape[0] == max(t.shape[0] for t in sheet.tiles)
+    few = MissSheet(max_tiles=2)
+    few.add(item, pixels, [wrong, unfound, box_only])
+    assert few.misses == 3 and len(few.tiles) == 2
+    with pytest.raises(ValueError):
+        MissSheet(max_tiles=0)
+
+
 def test_a_darknet_list_with_yolo_labels_scores_boxes_only(tmp_path):
     """lpr eval on a darknet image list: YOLO boxes (relative) become pixel boxes of each image;
     no text, so only recall and precision; a missing label or a bad line is an error."""
