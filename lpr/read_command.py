@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from .image_input import ImageError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+PLOT_SUFFIXES = (".png", ".svg", ".pdf")   # what lpr eval --curve writes (matplotlib)
 DECODE_AHEAD = 2        # images `lpr read` decodes in a background thread ahead of the one being read
 
 
@@ -202,6 +203,10 @@ def _table(path: Path, plates, ms: float) -> str:
 def run_eval(args: argparse.Namespace) -> int:
     from .evaluation import evaluate
 
+    for option, path, suffixes in (("--misses", args.misses, IMAGE_SUFFIXES), ("--curve", args.curve, PLOT_SUFFIXES)):
+        if path is not None and path.suffix.lower() not in suffixes:
+            print(f"lpr: {option} {path}: name a {', '.join(suffixes)} file", file=sys.stderr)
+            return EXIT_USAGE       # before the run, not after it
     if args.curve is not None:
         from .confidence_plot import require_matplotlib
 

@@ -333,6 +333,9 @@ def test_cli_eval_on_a_darknet_list_scores_boxes(tmp_path, capsys):
     assert "drawn to" in capsys.readouterr().err
     sheet = cv2.imread(str(tmp_path / "misses.png"))
     assert sheet is not None and sheet.shape[1] == 4 * 320
+    for option in ("--misses", "--curve"):          # refused before anything is read
+        assert main(["eval", str(tmp_path / "valid.txt"), option, str(tmp_path / "picture")]) == 2
+        assert ".png" in capsys.readouterr().err and not (tmp_path / "picture").exists()
 
 
 def test_the_cnn_recognizes_what_either_segmenter_finds(example_images, monkeypatch):
