@@ -598,9 +598,17 @@ def test_read_crop_reads_a_plate_cut_out_of_its_image(reader, tmp_path, capsys, 
     monkeypatch.setitem(sys.modules, "matplotlib", None)          # as if it were not installed
     assert main(["eval", str(listing), "--quiet", "--curve", str(tmp_path / "curve.png")]) == 1
     assert "needs matplotlib" in capsys.readouterr().err and not (tmp_path / "curve.png").exists()
-    monkeypatch.undo()
-    pytest.importorskip("matplotlib")
-    assert main(["eval", str(listing), "--quiet", "--engine", "darknet", "--curve", str(tmp_path / "curve.png")]) == 0
+
+
+def test_cli_eval_draws_the_confidence_curve(tmp_path, capsys):
+    pytest.importorskip("matplotlib")           # the bench extra; `make test` does not install it
+    from lpr.cli import main
+
+    image, text, (x1, y1, x2, y2), _ = _synthetic_scene(0)
+    cv2.imwrite(str(tmp_path / "crop.png"), image[y1 - 6:y2 + 6, x1 - 10:x2 + 10])
+    (tmp_path / "crops.tsv").write_text(f"crop.png\t{text}\n")
+    assert main(["eval", str(tmp_path / "crops.tsv"), "--quiet", "--engine", "darknet",
+                 "--curve", str(tmp_path / "curve.png")]) == 0
     drawn = cv2.imread(str(tmp_path / "curve.png"))
     assert drawn is not None and drawn.shape[0] > 200 and drawn.std() > 10        # a picture, not a blank
     assert "keeping reads of confidence >= t" in capsys.readouterr().out
