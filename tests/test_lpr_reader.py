@@ -570,7 +570,8 @@ def test_cli_refuses_an_impossible_pipeline_with_a_message(capsys):
 
 def test_read_crop_reads_a_plate_cut_out_of_its_image(reader, tmp_path, capsys, monkeypatch):
     """Reader.read_crop: no plate detector, the whole image is the plate; lpr eval does the same
-    for a .tsv list of crops, and reports and draws what a confidence threshold keeps."""
+    for a .tsv list of crops, reports what each confidence threshold keeps, and refuses to draw
+    it without matplotlib (before reading anything)."""
     from lpr.cli import main
 
     listing, right = tmp_path / "crops.tsv", 0
