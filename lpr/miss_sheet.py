@@ -75,7 +75,8 @@ def _tile(pixels: np.ndarray, outcome: PlateOutcome) -> np.ndarray:
         x1, y1 = min(b[0] for b in boxes), min(b[1] for b in boxes)
         x2, y2 = max(b[2] for b in boxes), max(b[3] for b in boxes)
         mx, my = CONTEXT * max(x2 - x1, 1.0), CONTEXT * max(y2 - y1, 1.0)
-        x0, y0 = int(max(0, np.floor(x1 - mx))), int(max(0, np.floor(y1 - my)))
+        # clipped to the image, at least one pixel (a label may lie partly or wholly outside it)
+        x0, y0 = int(min(max(0, np.floor(x1 - mx)), w - 1)), int(min(max(0, np.floor(y1 - my)), h - 1))
         xe, ye = int(min(w, np.ceil(x2 + mx))), int(min(h, np.ceil(y2 + my)))
         region = pixels[y0:max(ye, y0 + 1), x0:max(xe, x0 + 1)]
         scale = min(TILE_WIDTH / region.shape[1], MAX_TILE_HEIGHT / region.shape[0])

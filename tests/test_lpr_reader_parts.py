@@ -176,6 +176,10 @@ def test_the_miss_sheet_draws_the_plates_not_read_right(tmp_path):
     few = MissSheet(max_tiles=2)
     few.add(item, pixels, [wrong, unfound, box_only])
     assert few.misses == 3 and len(few.tiles) == 2
+    outside = PlateOutcome("car.jpg", "EF789", None, 0.0, None, (500, 300, 560, 320), None)   # a label off the image
+    few = MissSheet()
+    few.add(item, pixels, [outside])
+    assert few.tiles[0].shape[1] == TILE_WIDTH
     with pytest.raises(ValueError):
         MissSheet(max_tiles=0)
 
