@@ -43,6 +43,8 @@ class MissSheet:
         self.misses = 0           # every miss seen, drawn or not
 
     def add(self, item: LabelledImage, pixels: np.ndarray, outcomes: list[PlateOutcome]) -> None:
+        """evaluate()'s on_image: a tile for each of this image's plates not read right (`item`
+        is not needed: each outcome names its image)."""
         for outcome in outcomes:
             if outcome.right:
                 continue
@@ -67,6 +69,7 @@ class MissSheet:
 def _tile(pixels: np.ndarray, outcome: PlateOutcome) -> np.ndarray:
     """The labelled plate and what was read there, scaled, with its caption."""
     import cv2
+
     h, w = pixels.shape[:2]
     boxes = [b for b in (outcome.box, outcome.read_box) if b is not None]
     if not boxes:                 # an outcome made by hand, without boxes: the caption alone
