@@ -13,33 +13,35 @@ import lpr
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "eval"
 
 
-PIPELINES = [  # (engine, segmenter, alternatives, cnn_engine, cnn_model); the first is the default
-    ("opencv", "contours", True, "opencv", "compact"), ("opencv", "contours", False, "opencv", "compact"),
-    ("opencv", "contours", True, "numpy", "compact"),
-    ("opencv", "contours", True, "opencv", "study"), ("opencv", "contours", False, "opencv", "study"),
-    ("opencv", "contours", True, "numpy", "study"),
-    ("opencv", "yolo", True, "numpy", "compact"),
-    ("darknet", "contours", True, "numpy", "compact"), ("darknet", "yolo", True, "numpy", "compact"),
+PIPELINES = [  # (engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input); the first is the default
+    ("opencv", "contours", True, "opencv", "compact", True), ("opencv", "contours", False, "opencv", "compact", True),
+    ("opencv", "contours", True, "opencv", "compact", False),
+    ("opencv", "contours", True, "numpy", "compact", True),
+    ("opencv", "contours", True, "opencv", "study", True), ("opencv", "contours", False, "opencv", "study", True),
+    ("opencv", "contours", True, "numpy", "study", True),
+    ("opencv", "yolo", True, "numpy", "compact", True),
+    ("darknet", "contours", True, "numpy", "compact", True), ("darknet", "yolo", True, "numpy", "compact", True),
 ]
 
 
 def _name(p) -> str:
-    engine, segmenter, alternatives, cnn_engine, cnn_model = p
+    engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input = p
     if segmenter == "yolo":
         return f"{engine}-yolo"
     return "-".join((engine, "contours", cnn_model, f"cnn-{cnn_engine}")
-                    + (() if alternatives else ("no-alternatives",)))
+                    + (() if alternatives else ("no-alternatives",)) + (() if fit_input else ("full-input",)))
 
 
 @pytest.fixture(scope="module", params=PIPELINES, ids=_name)
 def reader(request):
-    engine, segmenter, alternatives, cnn_engine, cnn_model = request.param
+    engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input = request.param
     with lpr.Reader(engine=engine, segmenter=segmenter, alternatives=alternatives, cnn_engine=cnn_engine,
-                    cnn_model=cnn_model) as r:
+                    cnn_model=cnn_model, fit_input=fit_input) as r:
         if segmenter == "yolo":
             pipeline = "yolo + yolo"
         else:
-            pipeline = f"contours + {cnn_model} cnn ({cnn_engine})" + ("" if alternatives else ", no alternatives")
+            pipeline = (f"contours + {cnn_model} cnn ({cnn_engine})" + ("" if alternatives else ", no alternatives")
+                        + ("" if fit_input else ", detector at the cfg's full input"))
         yield f"{engine}, {pipeline}", r
 
 

@@ -78,6 +78,10 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-eu-band", dest="eu_band", action="store_false",
                        help="without --countries, a plate with the blue EU band is matched against every "
                             "country's format rules; this keeps it to the default countries")
+    group.add_argument("--no-fit-input", dest="fit_input", action="store_false",
+                       help="run the plate detector at its cfg's input size for every image, not at the "
+                            "smallest input that holds the image at that size's scale (the default saves "
+                            "time on square and 4:3 images)")
     group.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
                        help="read the models from DIR (<name>.cfg/.weights) instead of the package's")
 
@@ -88,7 +92,8 @@ def reader_from_args(args: argparse.Namespace):
     return Reader(engine=args.engine, segmenter=args.segmenter, recognizer=args.recognizer, countries=args.countries,
                   plate_threshold=args.plate_threshold, sure_plate=args.sure_plate,
                   char_threshold=args.char_threshold,
-                  alternatives=args.alternatives, eu_band=args.eu_band, cnn_engine=args.cnn_engine,
+                  alternatives=args.alternatives, eu_band=args.eu_band, fit_input=args.fit_input,
+                  cnn_engine=args.cnn_engine,
                   cnn_model=args.cnn_model, models_dir=args.models_dir)
 
 

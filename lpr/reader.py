@@ -77,6 +77,10 @@ class ReaderOptions:
                                        # format rule fits clearly best (more CNN work per plate)
     eu_band: bool = True               # with the default countries: a plate carrying the blue EU band is
                                        # matched against every country's rules (lpr.plate_band)
+    fit_input: bool = True             # plate detector: run it at the smallest input that holds the image
+                                       # at the scale of its cfg's 640x384 (pydarknet.fitted_input_size:
+                                       # a square photo 384x384, a 16:9 frame unchanged), where the
+                                       # engine can (can_fit_input; not darknet in a CUDA build)
 
     def __post_init__(self) -> None:
         for name in ("plate_threshold", "sure_plate", "char_threshold", "nms"):
@@ -127,6 +131,10 @@ class Reader:
       format well, also read the segmenter's other segmentations and a wider crop of the
       detection, and keep the reading a format fits clearly better; more plates read right,
       up to about twice the time (False: the first segmentation only).
+    - ``fit_input``: run the plate detector at the smallest input that holds the image at the
+      scale its cfg's size gives it (pydarknet.fitted_input_size): a square photo costs about
+      two thirds of a 16:9 frame's detector time, and reads alike (README, Results); False: the
+      cfg's size for every image.
 
     One Reader may be used from several threads (each network has its own lock).
     """
@@ -134,7 +142,8 @@ class Reader:
     def __init__(self, *, engine: str = "auto", segmenter: str = "contours", recognizer: str | None = None,
                  countries: Sequence[str] | str | None = None, plate_threshold: float = 0.05,
                  sure_plate: float = 0.1, char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
-                 straighten: bool = True, alternatives: bool = True, eu_band: bool = True, cnn_engine: str = "auto",
+                 straighten: bool = True, alternatives: bool = True, eu_band: bool = True,
+                 fit_input: bool = True, cnn_engine: str = "auto",
                  cnn_model: str = "compact", models_dir: str | os.PathLike | None = None) -> None:
         if segmenter not in SEGMENTERS:
             raise ValueError(f"segmenter must be one of {', '.join(SEGMENTERS)}, got {segmenter!r}")
@@ -160,7 +169,7 @@ class Reader:
         self.options = ReaderOptions(plate_threshold=plate_threshold, sure_plate=sure_plate,
                                      char_threshold=char_threshold, nms=nms, min_chars=min_chars,
                                      countries=tuple(countries), straighten=straighten,
-                                     alternatives=alternatives, eu_band=eu_band)
+                                     alternatives=alternatives, eu_band=eu_band, fit_input=fit_input)
         self.engine = resolve_engine(engine)
         self.segmenter, self.recognizer = segmenter, recognizer
         self.cnn_model = cnn_model if recognizer == "cnn" else None
@@ -254,7 +263,9 @@ class Reader:
             raise RuntimeError("this Reader is closed")
 
     def _detect(self, pixels: np.ndarray) -> list[PlateBox]:
-        found = self._plate_detector.detect(pixels, thresh=self.options.plate_threshold, nms=self.options.nms)
+        detector = self._plate_detector
+        found = detector.detect(pixels, thresh=self.options.plate_threshold, nms=self.options.nms,
+                                fit_input=self.options.fit_input and detector.can_fit_input)
         return [PlateBox(tuple(float(v) for v in det.box), float(det.confidence)) for det in found]
 
     def _read_boxes(self, pixels: np.ndarray, boxes: Sequence[PlateBox], detect_ms: float,

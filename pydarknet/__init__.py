@@ -25,6 +25,7 @@ from .build import build_info, has  # noqa: E402
 from .cfg import NetworkConfig, parse_cfg  # noqa: E402
 from .detection import Detection  # noqa: E402
 from .errors import ConfigError, DarknetError, WeightsError  # noqa: E402
+from .images import fitted_input_size, letterbox_size  # noqa: E402
 from .network import Network, letterbox  # noqa: E402
 from .training import (ArrayTrainer, StopTraining, TrainingProgress, TrainingResult,  # noqa: E402
                        train_classifier, train_detector)
@@ -37,7 +38,7 @@ set_threads = _native.set_threads
 __version__ = "0.1.0"
 __all__ = [
     "ArrayTrainer", "ConfigError", "DarknetError", "Detection", "Network", "NetworkConfig", "StopTraining",
-    "TrainingProgress", "TrainingResult", "WeightsError", "build_info", "check_weights", "has",
-    "get_verbose", "letterbox", "parse_cfg", "read_weights", "set_threads", "set_verbose", "train_classifier",
+    "TrainingProgress", "TrainingResult", "WeightsError", "build_info", "check_weights", "fitted_input_size",
+    "has", "get_verbose", "letterbox", "letterbox_size", "parse_cfg", "read_weights", "set_threads", "set_verbose", "train_classifier",
     "train_detector", "write_random_weights",
 ]

@@ -121,6 +121,7 @@ cdef class NetworkHandle:
     cdef dn.network *net
     cdef object lock
     cdef object _input           # float32 buffer of batch * inputs, reused by every forward pass
+    cdef readonly int base_w, base_h   # the cfg's input size: what forward() takes
     cdef readonly int gpu
     cdef readonly int fused_layers   # convolutions whose batch-norm was folded into the weights
 
@@ -143,6 +144,7 @@ cdef class NetworkHandle:
                 status = dn.pdn_load_network(cfg_c, weights_c, batch, gpu, clear, &net)
         _check(status, f"loading {cfg_path}" + (f" with {weights_path}" if weights_path else ""))
         self.net = net
+        self.base_w, self.base_h = net.w, net.h
         self._input = np.zeros(self.net.batch * self.net.inputs, dtype=np.float32)
 
     def __dealloc__(self):
@@ -174,9 +176,25 @@ cdef class NetworkHandle:
 
     @property
     def shape(self):
-        """(batch, channels, height, width) of the network input."""
+        """(batch, channels, height, width) of the network input forward() takes (the cfg's)."""
         cdef dn.network *net = self._require()
-        return (net.batch, net.c, net.h, net.w)
+        return (net.batch, net.c, self.base_h, self.base_w)
+
+    @property
+    def input_size_in_use(self):
+        """(width, height) of the input the network is sized for now: the last detect()'s."""
+        cdef dn.network *net = self._require()
+        return (net.w, net.h)
+
+    cdef int _sized(self, dn.network *net, int w, int h) except -1:
+        """Give the network (lock held) a w x h input, resizing its layers when it has another
+        (darknet's resize_network; the caller checked that the network can be resized), and the
+        input buffer its size."""
+        if net.w != w or net.h != h:
+            _check(dn.pdn_resize(net, w, h), f"resizing the network to {w}x{h}")
+        if self._input.shape[0] != net.batch * net.inputs:
+            self._input = np.zeros(net.batch * net.inputs, dtype=np.float32)
+        return 0
 
     def forward(self, const float[:, :, :, ::1] x, layer_indices):
         """Run batches of x (N, C, H, W) and return each wanted layer's output, N images each."""
@@ -187,9 +205,10 @@ cdef class NetworkHandle:
         cdef float[::1] dst
         with self.lock:
             net = self._require()
-            if x.shape[1] != net.c or x.shape[2] != net.h or x.shape[3] != net.w:
-                raise ValueError(f"input must be (N, {net.c}, {net.h}, {net.w}), "
+            if x.shape[1] != net.c or x.shape[2] != self.base_h or x.shape[3] != self.base_w:
+                raise ValueError(f"input must be (N, {net.c}, {self.base_h}, {self.base_w}), "
                                  f"got ({x.shape[0]}, {x.shape[1]}, {x.shape[2]}, {x.shape[3]})")
+            self._sized(net, self.base_w, self.base_h)
             outputs = [np.empty((n_images,) + _layer_shape(&net.layers[li]), dtype=np.float32)
                        for li in layer_indices]
             buf = self._input
@@ -209,8 +228,9 @@ cdef class NetworkHandle:
                            sizeof(float) * net.layers[li].outputs * count)
         return outputs
 
-    def detect(self, list images, float thresh, float hier, float nms):
-        """Letterbox, forward and decode a list of BGR uint8 images.
+    def detect(self, list images, float thresh, float hier, float nms, int width=0, int height=0):
+        """Letterbox, forward and decode a list of BGR uint8 images, at a width x height input
+        (0: the cfg's; another size only for a network the caller checked can be resized).
 
         Returns, per image, a list of (class_id, confidence, x1, y1, x2, y2) in image pixels.
         """
@@ -221,6 +241,7 @@ cdef class NetworkHandle:
         results = []
         with self.lock:
             net = self._require()
+            self._sized(net, width or self.base_w, height or self.base_h)
             buf = self._input
             for start in range(0, n_images, net.batch):
                 count = min(net.batch, n_images - start)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import difflib
 import errno
+import math
 import os
 import re
 import warnings
@@ -59,6 +60,9 @@ _LAYER_ALIASES: dict[str, str] = {
     "logistic": "logistic",
 }
 SUPPORTED_LAYER_TYPES = frozenset(_LAYER_ALIASES.values())
+# Types darknet's resize_network (network.c) gives a new input size to and that keep a spatial
+# output; a network of these only can be run at another input size (NetworkConfig.input_stride).
+RESIZABLE_LAYER_TYPES = frozenset("convolutional maxpool route shortcut upsample yolo region reorg".split())
 # Types darknet knows but pydarknet does not handle.
 _UNSUPPORTED_DARKNET_TYPES = frozenset(
     "local activation crnn gru lstm rnn detection iseg lrn normalization".split()
@@ -321,6 +325,24 @@ class NetworkConfig:
     @property
     def input_shape(self) -> Shape:
         return Shape(self.channels, self.height, self.width)
+
+    @property
+    def input_stride(self) -> int | None:
+        """What an input's width and height must be multiples of for this network to run at a
+        size other than the cfg's (darknet's resize_network, or OpenCV DNN fed another size):
+        the least common multiple of the factors by which its layers shrink the cfg's input.
+        None when it cannot run at another size: a layer of a type resize_network does not
+        handle (RESIZABLE_LAYER_TYPES: no connected, softmax or avgpool), or a layer whose
+        output does not divide the input evenly."""
+        stride = 1
+        for spec in self.layers:
+            if spec.type not in RESIZABLE_LAYER_TYPES or not spec.spatial:
+                return None
+            h, w = spec.out_shape.h, spec.out_shape.w
+            if h < 1 or w < 1 or self.height % h or self.width % w:
+                return None
+            stride = math.lcm(stride, self.height // h, self.width // w)
+        return stride
 
     @property
     def output_layers(self) -> list[int]:

@@ -12,7 +12,7 @@ import numpy as np
 from . import _native
 from .cfg import NetworkConfig, parse_cfg
 from .detection import Detection
-from .images import as_bgr_image
+from .images import as_bgr_image, fitted_input_size
 from .weights import check_weights
 
 PathLike = str | os.PathLike[str]
@@ -166,20 +166,35 @@ class Network:
     def classes(self) -> int:
         return self.config.classes
 
+    @property
+    def can_fit_input(self) -> bool:
+        """Whether detect(fit_input=True) runs here: the network can be resized (its cfg's
+        input_stride) and the build is CPU-only (darknet's resize_network selects a CUDA device
+        even for a CPU network; on a GPU the cfg's size costs little anyway)."""
+        return self.config.input_stride is not None and not _native.native_facts()["cuda_compiled"]
+
     # ---------------------------------------------------------------- inference
-    def detect(self, image: np.ndarray, *, thresh: float = 0.25, nms: float = 0.45) -> list[Detection]:
+    def detect(self, image: np.ndarray, *, thresh: float = 0.25, nms: float = 0.45,
+               fit_input: bool = False) -> list[Detection]:
         """Detect objects in one image.
 
         ``image`` is a NumPy uint8 array of shape HxWx3 in **BGR** order, as cv2.imread gives it.
         It is letterboxed to the network size exactly as darknet does. Returns the detections
         (one per class above ``thresh`` for each box kept by darknet's NMS at IoU ``nms``),
         highest confidence first, boxes in pixels of ``image``.
+
+        ``fit_input``: run the network at the smallest input that holds the image at the scale
+        the cfg's size gives it (pydarknet.fitted_input_size): the same scale, less grey to
+        convolve, so a square or 4:3 image costs less than a 16:9 one; the boxes differ from the
+        cfg's size by what the grey around the image changed. ValueError where the network
+        cannot (``can_fit_input``).
         """
-        return self.detect_batch([image], thresh=thresh, nms=nms)[0]
+        return self.detect_batch([image], thresh=thresh, nms=nms, fit_input=fit_input)[0]
 
     def detect_batch(self, images: Sequence[np.ndarray], *, thresh: float = 0.25,
-                     nms: float = 0.45) -> list[list[Detection]]:
-        """detect() for several images, ``batch`` of them per forward pass; one list per image."""
+                     nms: float = 0.45, fit_input: bool = False) -> list[list[Detection]]:
+        """detect() for several images, ``batch`` of them per forward pass; one list per image.
+        With ``fit_input`` the input holds the widest and the tallest of them."""
         if not 0.0 <= thresh <= 1.0:
             raise ValueError(f"thresh must be in [0, 1], got {thresh}")
         if not 0.0 <= nms <= 1.0:
@@ -188,8 +203,17 @@ class Network:
             raise ValueError(f"detect() feeds 3-channel images; this network takes {self.config.channels}")
         if not self._output_layers or self.config.layers[self._output_layers[-1]].type not in ("yolo", "region"):
             raise ValueError("detect() needs a network ending in [yolo] or [region] layers; use forward()")
+        if fit_input and not self.can_fit_input:
+            why = ("a CUDA build" if self.config.input_stride is not None
+                   else f"{self.cfg_path.name} has layers darknet cannot resize")
+            raise ValueError(f"fit_input needs a network darknet can resize on the CPU: {why}")
         pixels = [as_bgr_image(image) for image in images]
-        raw = self._handle.detect(pixels, float(thresh), 0.5, float(nms))
+        width = height = 0
+        if fit_input and pixels:
+            sizes = [fitted_input_size(p.shape[1], p.shape[0], self.config.width, self.config.height,
+                                       self.config.input_stride) for p in pixels]
+            width, height = max(w for w, _ in sizes), max(h for _, h in sizes)
+        raw = self._handle.detect(pixels, float(thresh), 0.5, float(nms), width, height)
         results = []
         for found in raw:
             dets = [Detection(class_id=c, name=self.names[c], confidence=float(p),

@@ -167,6 +167,35 @@ def test_darknet_and_opencv_engines_agree(example_images):
                 assert abs(x.confidence - y.confidence) < 1e-3
 
 
+def test_fitted_detector_input_reads_square_photos_alike_and_smaller(reader, example_images):
+    """fit_input (the default): a square cut runs the plate detector at 448x384, not 640x384,
+    and reads what the full input reads; --no-fit-input turns it off."""
+    import argparse
+
+    from lpr.read_command import add_reader_options, reader_from_args
+
+    parser = argparse.ArgumentParser()
+    add_reader_options(parser)
+    assert parser.parse_args([]).fit_input and not parser.parse_args(["--no-fit-input"]).fit_input
+    args = parser.parse_args(["--no-fit-input", "--engine", "darknet"])
+    read = 0
+    with reader_from_args(args) as full:
+        assert not full.options.fit_input and reader.options.fit_input
+        for _, image in example_images:
+            h, w = image.shape[:2]
+            for x0 in (0, (w - h) // 2, w - h):
+                square = np.ascontiguousarray(image[:, x0:x0 + h])
+                got = [(p.text, p.box, p.confidence) for p in reader.read(square)]
+                assert reader._plate_detector._handle.input_size_in_use == (448, 384)
+                expected = [(p.text, p.box, p.confidence) for p in full.read(square)]
+                assert full._plate_detector._handle.input_size_in_use == (640, 384)
+                assert [g[0] for g in got] == [e[0] for e in expected]
+                for g, e in zip(got, expected):
+                    assert np.allclose(g[1], e[1], atol=0.05) and abs(g[2] - e[2]) < 1e-4
+                read += len(got)
+    assert read >= 10
+
+
 def test_one_reader_from_four_threads_matches_sequential(reader, example_images):
     images = [image for _, image in example_images] * 3
     expected = [[(p.text, p.box) for p in reader.read(image)] for image in images]
@@ -503,7 +532,7 @@ def test_a_box_that_cuts_off_the_last_character_is_read_from_a_wider_crop(monkey
             x2 = (middle + MARGIN_X * x1) / (1 + MARGIN_X)
             box = (float(x1), float(y1), float(x2), float(y2))
             monkeypatch.setattr(reader._plate_detector, "detect",
-                                lambda img, thresh, nms, box=box: [Detection(0, "plate", 0.9, box)])
+                                lambda img, thresh, nms, fit_input, box=box: [Detection(0, "plate", 0.9, box)])
             reader.options = dataclasses.replace(reader.options, alternatives=False)
             narrow += any(p.compact == truth for p in reader.read(image))
             reader.options = dataclasses.replace(reader.options, alternatives=True)
@@ -520,7 +549,7 @@ def test_a_faint_detection_is_a_plate_only_when_a_format_fits_its_reading(monkey
     image, truth, box, _ = _synthetic_scene(0)
     with lpr.Reader(engine="darknet", countries=["be"]) as reader:
         def read(confidence):
-            monkeypatch.setattr(reader._plate_detector, "detect", lambda img, thresh, nms: [
+            monkeypatch.setattr(reader._plate_detector, "detect", lambda img, thresh, nms, fit_input: [
                 Detection(0, "plate", confidence, tuple(float(v) for v in box))])
             return [p.compact for p in reader.read(image)]
 
@@ -532,7 +561,7 @@ def test_a_faint_detection_is_a_plate_only_when_a_format_fits_its_reading(monkey
             assert read(0.5) == ["W" * len(truth)]
     with lpr.Reader(engine="darknet", countries=["be"], sure_plate=0.05) as reader:
         monkeypatch.setattr(CharClassifier, "classify", lambda self, crops: [(("W", 0.9), ("M", 0.05))] * len(crops))
-        monkeypatch.setattr(reader._plate_detector, "detect", lambda img, thresh, nms: [
+        monkeypatch.setattr(reader._plate_detector, "detect", lambda img, thresh, nms, fit_input: [
             Detection(0, "plate", 0.07, tuple(float(v) for v in box))])
         assert [p.compact for p in reader.read(image)] == ["W" * len(truth)]
     with pytest.raises(ValueError, match="sure_plate"):
@@ -551,7 +580,7 @@ def test_two_boxes_on_one_plate_give_one_read(monkeypatch):
     boxes = [(0.9, (x1, y1, x2, y2)), (0.6, (x1 + 0.35 * (x2 - x1), y1 - 4, x2 + 12, y2 + 4)),
              (0.8, (x1 + shift, y1, x2 + shift, y2))]
     with lpr.Reader(engine="darknet", countries=["be"]) as reader:
-        monkeypatch.setattr(reader._plate_detector, "detect", lambda img, thresh, nms: [
+        monkeypatch.setattr(reader._plate_detector, "detect", lambda img, thresh, nms, fit_input: [
             Detection(0, "plate", c, tuple(float(v) for v in b)) for c, b in boxes])
         found = reader.read(image)
         both = [reader._read_plate(image, lpr.PlateBox(tuple(float(v) for v in b), c), 0.0) for c, b in boxes[:2]]

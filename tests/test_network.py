@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 
 import numpy as np
@@ -233,3 +234,96 @@ def test_letterbox_to_a_single_row_does_not_read_outside_the_image():
     row = (416 - 1) // 2
     np.testing.assert_allclose(out[:, row, :], 1.0)
     np.testing.assert_allclose(np.delete(out, row, axis=1), 0.5)
+
+
+# ------------------------------------------------------------------ fitted inputs
+@pytest.mark.parametrize("image, net, stride, expected", [
+    ((1280, 1280), (640, 384), 16, (448, 384)),   # 384x384 used: cut by 3 steps of 32, 32 px grey a side
+    ((1280, 960), (640, 384), 16, (576, 384)),    # 512x384 used
+    ((1280, 720), (640, 384), 16, (640, 384)),    # 640x360: no grey to cut
+    ((720, 1280), (640, 384), 16, (288, 384)),    # portrait: 216x384 used
+    ((1, 8000), (640, 384), 16, (64, 384)),       # nothing wide: the least cut that keeps the phase
+    ((640, 200), (416, 416), 32, (416, 288)),     # 416x130 used: 64 px grey a side at least
+    ((640, 480), (416, 416), 32, (416, 416)),     # 416x312: 104 px grey in all, less than 2 x 64
+])
+def test_fitted_input_size(image, net, stride, expected):
+    got = pydarknet.fitted_input_size(*image, *net, stride)
+    assert got == expected
+    used = pydarknet.letterbox_size(*image, *net)
+    for full, fit, inside in zip(net, got, used):
+        assert (full - fit) % (2 * stride) == 0          # the image keeps its place on the cells
+        assert fit >= min(full, inside + 4 * stride)     # two strides of grey a side where there were
+    with pytest.raises(ValueError):
+        pydarknet.fitted_input_size(*image, *net, 0)
+
+
+def test_input_stride_from_the_cfg(yolov3_tiny, tiny_yolo, tmp_path):
+    assert pydarknet.parse_cfg(yolov3_tiny[0]).input_stride == 32
+    assert pydarknet.parse_cfg(tiny_yolo[0]).input_stride == 8
+    dense = tmp_path / "dense.cfg"
+    dense.write_text("[net]\nwidth=32\nheight=32\nchannels=3\n\n[convolutional]\nfilters=4\nsize=3\n"
+                     "stride=2\npad=1\nactivation=leaky\n\n[connected]\noutput=10\nactivation=linear\n")
+    assert pydarknet.parse_cfg(dense).input_stride is None
+
+
+def _cfg_at_size(cfg, tmp_path, width, height):
+    text = re.sub(r"(?m)^width=\d+", f"width={width}", cfg.read_text())
+    path = tmp_path / f"at-{width}x{height}.cfg"
+    path.write_text(re.sub(r"(?m)^height=\d+", f"height={height}", text))
+    return path
+
+
+def test_fit_input_equals_a_network_built_at_that_size(yolov3_tiny, street_image, tmp_path):
+    """detect(fit_input=True) resizes the network to fitted_input_size and back: it finds what a
+    network whose cfg asks for that size finds, and forward() and plain detect() are unchanged."""
+    cfg, weights = yolov3_tiny
+    strip = np.ascontiguousarray(street_image[140:340])            # 640x200 -> 416x288
+    with pydarknet.Network(cfg, weights) as net, \
+            pydarknet.Network(_cfg_at_size(cfg, tmp_path, 416, 288), weights) as small:
+        x = pydarknet.letterbox(street_image, 416, 416)
+        before, plain = net.forward(x), net.detect(strip, thresh=0.5)
+        assert net.can_fit_input
+        fitted = net.detect(strip, thresh=0.5, fit_input=True)
+        assert net._handle.input_size_in_use == (416, 288)
+        expected = small.detect(strip, thresh=0.5)
+        assert len(fitted) == len(expected) > 0
+        for a, b in zip(fitted, expected):
+            assert a.class_id == b.class_id and a.confidence == pytest.approx(b.confidence, abs=1e-6)
+            np.testing.assert_allclose(a.box, b.box, atol=1e-3)
+        assert net.input_shape == (1, 3, 416, 416)                 # what forward() takes
+        for u, v in zip(net.forward(x), before):
+            np.testing.assert_array_equal(u, v)
+        again = net.detect(strip, thresh=0.5)
+        assert net._handle.input_size_in_use == (416, 416)
+        assert [(d.class_id, d.confidence, d.box) for d in again] == [(d.class_id, d.confidence, d.box) for d in plain]
+
+
+def test_fit_input_batch_holds_the_largest(yolov3_tiny, street_image):
+    cfg, weights = yolov3_tiny
+    strip, tall = np.ascontiguousarray(street_image[140:340]), np.ascontiguousarray(street_image[:, 200:400])
+    with pydarknet.Network(cfg, weights, batch=2) as net, pydarknet.Network(cfg, weights) as one:
+        together = net.detect_batch([strip, tall], thresh=0.5, fit_input=True)
+        assert net._handle.input_size_in_use == (416, 416)         # 416x288 and 352x416: room for both
+        alone = [one.detect(img, thresh=0.5) for img in (strip, tall)]
+    for g, e in zip(together, alone):
+        assert [d.class_id for d in g] == [d.class_id for d in e]
+        np.testing.assert_allclose([d.box for d in g], [d.box for d in e], atol=1e-3)
+
+
+def test_fit_input_refused_where_darknet_cannot_resize(tiny_yolo, street_image, tmp_path, monkeypatch):
+    cfg, weights = tiny_yolo
+    text = cfg.read_text().replace("[yolo]", "[dropout]\nprobability=.1\n\n[yolo]", 1)
+    with_dropout = tmp_path / "with-dropout.cfg"
+    with_dropout.write_text(text)
+    with pydarknet.Network(with_dropout, weights) as net:
+        assert not net.can_fit_input
+        assert net.detect(street_image, thresh=0.05) is not None    # the cfg's size still works
+        with pytest.raises(ValueError, match="resize"):
+            net.detect(street_image, fit_input=True)
+    facts = dict(pydarknet._native.native_facts(), cuda_compiled=True)
+    with pydarknet.Network(cfg, weights) as net:
+        assert net.can_fit_input
+        monkeypatch.setattr(pydarknet.network._native, "native_facts", lambda: facts)   # as a CUDA build
+        assert not net.can_fit_input
+        with pytest.raises(ValueError, match="CUDA"):
+            net.detect(street_image, fit_input=True)

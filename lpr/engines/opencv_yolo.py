@@ -28,6 +28,7 @@ import numpy as np
 
 import pydarknet
 from pydarknet import Detection
+from pydarknet.images import as_bgr_image
 from pydarknet.network import _read_names   # one rule for class names, both engines
 
 from .opencv_network import OpenCVNetwork
@@ -117,22 +118,17 @@ def _activate(conv: np.ndarray, head: _YoloHead) -> np.ndarray:
     return out.reshape(head.shape)
 
 
-def _letterbox_size(img_w: int, img_h: int, net_w: int, net_h: int) -> tuple[int, int]:
-    """The size the image takes inside darknet's letterbox (correct_yolo_boxes' new_w, new_h)."""
-    if _F32(net_w) / _F32(img_w) < _F32(net_h) / _F32(img_h):
-        return net_w, (img_h * net_w) // img_w
-    return (img_w * net_h) // img_h, net_h
-
-
 def _decode(conv: np.ndarray, head: _YoloHead, net_w: int, net_h: int, img_w: int, img_h: int,
             thresh: np.float32) -> tuple[np.ndarray, np.ndarray]:
-    """darknet's get_yolo_detections (relative boxes) on one head's raw input.
+    """darknet's get_yolo_detections (relative boxes) on one head's raw input, (1, channels,
+    rows, columns): the cfg's grid, or a smaller one for a fitted input (net_w x net_h).
 
     Returns boxes (n, 4) float32 ``x, y, w, h`` relative to the image and class probabilities
     (n, classes) float32 (objectness times class score, 0 where not above ``thresh``), in
     darknet's order: cell by cell, anchor by anchor within a cell.
     """
-    cells = head.height * head.width
+    rows, columns = conv.shape[2], conv.shape[3]
+    cells = rows * columns
     raw = conv.reshape(head.anchors, 5 + head.classes, cells)
     objectness = _logistic(raw[:, 4, :].T).reshape(-1)          # index: cell * anchors + anchor
     keep = np.flatnonzero(objectness > thresh)
@@ -141,15 +137,15 @@ def _decode(conv: np.ndarray, head: _YoloHead, net_w: int, net_h: int, img_w: in
     cell, anchor = np.divmod(keep, head.anchors)
     values = raw[anchor, :, cell]                               # (n, 5 + classes)
     obj = objectness[keep]
-    col = (cell % head.width).astype(_F32)
-    row = (cell // head.width).astype(_F32)
+    col = (cell % columns).astype(_F32)
+    row = (cell // columns).astype(_F32)
     # get_yolo_box: float arithmetic for x, y; exp() and the anchor in double for w, h
-    x = (col + _logistic(values[:, 0])) / _F32(head.width)
-    y = (row + _logistic(values[:, 1])) / _F32(head.height)
+    x = (col + _logistic(values[:, 0])) / _F32(columns)
+    y = (row + _logistic(values[:, 1])) / _F32(rows)
     w = (np.exp(values[:, 2].astype(np.float64)) * head.anchor_w[anchor] / net_w).astype(_F32)
     h = (np.exp(values[:, 3].astype(np.float64)) * head.anchor_h[anchor] / net_h).astype(_F32)
     # correct_yolo_boxes(relative=1): undo the letterbox
-    new_w, new_h = _letterbox_size(img_w, img_h, net_w, net_h)
+    new_w, new_h = pydarknet.letterbox_size(img_w, img_h, net_w, net_h)
     # (b.x - (netw - new_w)/2./netw) / ((float)new_w/netw): double, but the scale is a float
     scale_x, scale_y = float(_F32(new_w) / _F32(net_w)), float(_F32(new_h) / _F32(net_h))
     x = ((x.astype(np.float64) - (net_w - new_w) / 2.0 / net_w) / scale_x).astype(_F32)
@@ -271,8 +267,23 @@ class OpenCVYolo(OpenCVNetwork):
         """The raw (pre-[yolo]) outputs for a float32 1x3xHxW blob, copied out of OpenCV."""
         return self._forward(blob, self._sources)
 
-    def _blob(self, image: np.ndarray) -> np.ndarray:
+    @property
+    def can_fit_input(self) -> bool:
+        """Whether detect(fit_input=True) runs: the network can take other input sizes (its
+        cfg's input_stride)."""
+        return self.config.input_stride is not None
+
+    def _fitted_size(self, image: np.ndarray) -> tuple[int, int]:
+        """The input detect(fit_input=True) runs ``image`` at (pydarknet.fitted_input_size)."""
+        if not self.can_fit_input:
+            raise ValueError(f"fit_input needs a network that can take other input sizes; "
+                             f"{self.cfg_path.name} has layers that cannot")
         width, height = self.input_size
+        return pydarknet.fitted_input_size(image.shape[1], image.shape[0], width, height,
+                                           self.config.input_stride)
+
+    def _blob(self, image: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
+        width, height = size or self.input_size
         return pydarknet.letterbox(image, width, height)[None]
 
     def raw_outputs(self, image: np.ndarray) -> list[np.ndarray]:
@@ -283,22 +294,26 @@ class OpenCVYolo(OpenCVNetwork):
         """
         return [_activate(out, head) for out, head in zip(self._raw(self._blob(image)), self._heads)]
 
-    def detect(self, image: np.ndarray, *, thresh: float = 0.25, nms: float = 0.45) -> list[Detection]:
+    def detect(self, image: np.ndarray, *, thresh: float = 0.25, nms: float = 0.45,
+               fit_input: bool = False) -> list[Detection]:
         """Detect objects in one BGR uint8 HxWx3 image, as ``pydarknet.Network.detect`` does.
 
         Returns one Detection per class above ``thresh`` for each box kept by darknet's per-class
         NMS at IoU ``nms`` (none when ``nms`` is 0), highest confidence first, boxes (x1, y1,
-        x2, y2) in pixels of ``image``, clipped to it.
+        x2, y2) in pixels of ``image``, clipped to it. ``fit_input``: run the network at the
+        smallest input that holds the image at the cfg size's scale, as
+        ``pydarknet.Network.detect(fit_input=True)`` does (ValueError unless ``can_fit_input``).
         """
         if not 0.0 <= thresh <= 1.0:
             raise ValueError(f"thresh must be in [0, 1], got {thresh}")
         if not 0.0 <= nms <= 1.0:
             raise ValueError(f"nms must be in [0, 1], got {nms}")
-        blob = self._blob(image)                 # checks the image (TypeError/ValueError)
+        image = as_bgr_image(image)              # TypeError/ValueError for a bad image
+        net_w, net_h = self._fitted_size(image) if fit_input else self.input_size
+        blob = self._blob(image, (net_w, net_h))
         img_h, img_w = image.shape[:2]
         outputs = self._raw(blob)
         thresh32, nms32 = _F32(thresh), _F32(nms)
-        net_w, net_h = self.input_size
         decoded = [_decode(out, head, net_w, net_h, img_w, img_h, thresh32)
                    for out, head in zip(outputs, self._heads)]
         boxes = np.concatenate([b for b, _ in decoded])

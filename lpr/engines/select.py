@@ -16,7 +16,12 @@ ENGINES = ("auto", "darknet", "opencv")
 
 
 class YoloEngine(Protocol):
-    def detect(self, image: np.ndarray, *, thresh: float = 0.25, nms: float = 0.45) -> list[pydarknet.Detection]:
+    @property
+    def can_fit_input(self) -> bool:
+        ...
+
+    def detect(self, image: np.ndarray, *, thresh: float = 0.25, nms: float = 0.45,
+               fit_input: bool = False) -> list[pydarknet.Detection]:
         ...
 
     def close(self) -> None:
