@@ -327,3 +327,41 @@ def test_fit_input_refused_where_darknet_cannot_resize(tiny_yolo, street_image, 
         assert not net.can_fit_input
         with pytest.raises(ValueError, match="CUDA"):
             net.detect(street_image, fit_input=True)
+
+
+def test_fit_input_from_four_threads_matches_sequential(yolov3_tiny, street_image):
+    """Images of three shapes from four threads: each detect() resizes the shared network under
+    its lock, so every result equals the one-thread result for that image; forward() too."""
+    cfg, weights = yolov3_tiny
+    images = [np.ascontiguousarray(street_image[140:340]), np.ascontiguousarray(street_image[:, 200:400]),
+              street_image]
+    x = pydarknet.letterbox(street_image, 416, 416)
+    with pydarknet.Network(cfg, weights) as net:
+        expected = [net.detect(img, thresh=0.5, fit_input=True) for img in images]
+        forward = net.forward(x)
+        results, errors = [], []
+
+        def work(worker: int) -> None:
+            try:
+                for rep in range(4):
+                    k = (worker + rep) % 4
+                    if k == 3:
+                        results.append(("forward", net.forward(x)))
+                    else:
+                        results.append((k, net.detect(images[k], thresh=0.5, fit_input=True)))
+            except Exception as exc:  # pragma: no cover - reported below
+                errors.append(exc)
+
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors and len(results) == 16
+    assert sum(bool(e) for e in expected) >= 2, "the test needs detections to compare"
+    for k, got in results:
+        if k == "forward":
+            for a, b in zip(got, forward):
+                np.testing.assert_array_equal(a, b)
+        else:
+            assert got == expected[k]
