@@ -80,8 +80,8 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
                             "country's format rules; this keeps it to the default countries")
     group.add_argument("--no-fit-input", dest="fit_input", action="store_false",
                        help="run the plate detector at its cfg's input size for every image, not at the "
-                            "smallest input that holds the image at that size's scale (the default saves "
-                            "time on square and 4:3 images)")
+                            "smaller input that detects the same (pydarknet.fitted_input_size: the default, "
+                            "which saves time on square and 4:3 images)")
     group.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
                        help="read the models from DIR (<name>.cfg/.weights) instead of the package's")
 

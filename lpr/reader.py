@@ -77,10 +77,10 @@ class ReaderOptions:
                                        # format rule fits clearly best (more CNN work per plate)
     eu_band: bool = True               # with the default countries: a plate carrying the blue EU band is
                                        # matched against every country's rules (lpr.plate_band)
-    fit_input: bool = True             # plate detector: run it at the smallest input that holds the image
-                                       # at the scale of its cfg's 640x384 (pydarknet.fitted_input_size:
-                                       # a square photo 384x384, a 16:9 frame unchanged), where the
-                                       # engine can (can_fit_input; not darknet in a CUDA build)
+    fit_input: bool = True             # plate detector: run it at the smallest input that detects what its
+                                       # cfg's 640x384 does (pydarknet.fitted_input_size: a square photo at
+                                       # 448x384, a 16:9 frame unchanged), where the engine can
+                                       # (can_fit_input; not darknet in a CUDA build)
 
     def __post_init__(self) -> None:
         for name in ("plate_threshold", "sure_plate", "char_threshold", "nms"):
@@ -131,10 +131,10 @@ class Reader:
       format well, also read the segmenter's other segmentations and a wider crop of the
       detection, and keep the reading a format fits clearly better; more plates read right,
       up to about twice the time (False: the first segmentation only).
-    - ``fit_input``: run the plate detector at the smallest input that holds the image at the
-      scale its cfg's size gives it (pydarknet.fitted_input_size): a square photo costs about
-      two thirds of a 16:9 frame's detector time, and reads alike (README, Results); False: the
-      cfg's size for every image.
+    - ``fit_input``: run the plate detector at the smallest input that detects what its cfg's
+      size detects (the same scale, less of the letterbox's grey; pydarknet.fitted_input_size):
+      a square photo at 70% of a 16:9 frame's pixels, with the same detections (README,
+      Reading plates); False: the cfg's size for every image.
 
     One Reader may be used from several threads (each network has its own lock).
     """

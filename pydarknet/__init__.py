@@ -39,6 +39,6 @@ __version__ = "0.1.0"
 __all__ = [
     "ArrayTrainer", "ConfigError", "DarknetError", "Detection", "Network", "NetworkConfig", "StopTraining",
     "TrainingProgress", "TrainingResult", "WeightsError", "build_info", "check_weights", "fitted_input_size",
-    "has", "get_verbose", "letterbox", "letterbox_size", "parse_cfg", "read_weights", "set_threads", "set_verbose", "train_classifier",
-    "train_detector", "write_random_weights",
+    "has", "get_verbose", "letterbox", "letterbox_size", "parse_cfg", "read_weights", "set_threads",
+    "set_verbose", "train_classifier", "train_detector", "write_random_weights",
 ]

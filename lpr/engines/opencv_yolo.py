@@ -300,9 +300,9 @@ class OpenCVYolo(OpenCVNetwork):
 
         Returns one Detection per class above ``thresh`` for each box kept by darknet's per-class
         NMS at IoU ``nms`` (none when ``nms`` is 0), highest confidence first, boxes (x1, y1,
-        x2, y2) in pixels of ``image``, clipped to it. ``fit_input``: run the network at the
-        smallest input that holds the image at the cfg size's scale, as
-        ``pydarknet.Network.detect(fit_input=True)`` does (ValueError unless ``can_fit_input``).
+        x2, y2) in pixels of ``image``, clipped to it. ``fit_input``: run the network at
+        pydarknet.fitted_input_size, as ``pydarknet.Network.detect(fit_input=True)`` does
+        (ValueError unless ``can_fit_input``).
         """
         if not 0.0 <= thresh <= 1.0:
             raise ValueError(f"thresh must be in [0, 1], got {thresh}")
