@@ -112,6 +112,24 @@ def test_letterbox_is_rgb_with_grey_bars():
     np.testing.assert_allclose(out[:, 32, :], [[0.0] * 64, [0.0] * 64, [1.0] * 64], atol=1e-6)
 
 
+def _in_four_threads(work) -> list[Exception]:
+    """Run work(worker) for workers 0-3 at once; the exceptions they raised."""
+    errors = []
+
+    def guarded(worker: int) -> None:
+        try:
+            work(worker)
+        except Exception as exc:  # pragma: no cover - reported by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=guarded, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
 def test_one_network_from_four_threads_matches_sequential(tiny_yolo, street_image):
     cfg, weights = tiny_yolo
     rng = np.random.default_rng(5)
@@ -120,22 +138,14 @@ def test_one_network_from_four_threads_matches_sequential(tiny_yolo, street_imag
     with pydarknet.Network(cfg, weights) as net:
         expected = [net.detect(img, thresh=0.05) for img in images]
         results: dict[int, list] = {}
-        errors = []
 
         def work(worker: int) -> None:
-            try:
-                for rep in range(3):
-                    for i, img in enumerate(images):
-                        if (i + worker) % 2 == rep % 2:
-                            results.setdefault(i, []).append(net.detect(img, thresh=0.05))
-            except Exception as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+            for rep in range(3):
+                for i, img in enumerate(images):
+                    if (i + worker) % 2 == rep % 2:
+                        results.setdefault(i, []).append(net.detect(img, thresh=0.05))
 
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        errors = _in_four_threads(work)
     assert not errors
     for i, runs in results.items():
         for run in runs:
@@ -339,24 +349,17 @@ def test_fit_input_from_four_threads_matches_sequential(yolov3_tiny, street_imag
     with pydarknet.Network(cfg, weights) as net:
         expected = [net.detect(img, thresh=0.5, fit_input=True) for img in images]
         forward = net.forward(x)
-        results, errors = [], []
+        results = []
 
         def work(worker: int) -> None:
-            try:
-                for rep in range(4):
-                    k = (worker + rep) % 4
-                    if k == 3:
-                        results.append(("forward", net.forward(x)))
-                    else:
-                        results.append((k, net.detect(images[k], thresh=0.5, fit_input=True)))
-            except Exception as exc:  # pragma: no cover - reported below
-                errors.append(exc)
+            for rep in range(4):
+                k = (worker + rep) % 4
+                if k == 3:
+                    results.append(("forward", net.forward(x)))
+                else:
+                    results.append((k, net.detect(images[k], thresh=0.5, fit_input=True)))
 
-        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        errors = _in_four_threads(work)
     assert not errors and len(results) == 16
     assert sum(bool(e) for e in expected) >= 2, "the test needs detections to compare"
     for k, got in results:
