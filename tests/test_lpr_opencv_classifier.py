@@ -3,8 +3,6 @@ the NumPy engine (itself tested against darknet), its load-time agreement check,
 and the reader built on it."""
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 import pytest
 
@@ -17,6 +15,7 @@ if not hasattr(cv2, "dnn") or not hasattr(cv2.dnn, "readNetFromDarknet"):
 from lpr.engines import opencv_classifier  # noqa: E402
 from lpr.engines.opencv_classifier import OpenCVClassifier  # noqa: E402
 from lpr.recognition.numpy_network import NumpyNetwork  # noqa: E402
+from worker_threads import run_in_threads  # noqa: E402
 
 CNN = mf.model_files(mf.CHAR_CNN)
 
@@ -83,11 +82,7 @@ def test_threads_share_one_network(engines):
     def work(k: int) -> None:
         results[k] = opencv_net.predict(batches[k])
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(len(batches))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert not run_in_threads(work, len(batches))
     for got, want in zip(results, expected):
         np.testing.assert_array_equal(got, want)
 

@@ -14,7 +14,6 @@ NMS keeps is decided by the last bits of the convolutions.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +27,7 @@ if not hasattr(cv2, "dnn") or not hasattr(cv2.dnn, "readNetFromDarknet"):
     pytest.skip("this OpenCV has no darknet importer (OpenCV 5 removed it)", allow_module_level=True)
 
 from lpr.engines.opencv_yolo import OpenCVYolo  # noqa: E402
+from worker_threads import run_in_threads  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PLATE_CFG = REPO / "lpr" / "models" / "plate-detector.cfg"
@@ -435,22 +435,13 @@ def test_one_engine_shared_by_threads(multi_class_engines):
     images = [_textured(333, 517, 1), _textured(480, 640, 2), _textured(240, 320, 4)]
     alone = [ocv.detect(img, thresh=0.05) for img in images]
     results: dict[tuple[int, int], list] = {}
-    errors = []
 
     def work(worker: int) -> None:
-        try:
-            for rep in range(4):
-                k = (worker + rep) % len(images)
-                results[(worker, rep)] = (k, ocv.detect(images[k], thresh=0.05))
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
+        for rep in range(4):
+            k = (worker + rep) % len(images)
+            results[(worker, rep)] = (k, ocv.detect(images[k], thresh=0.05))
 
-    threads = [threading.Thread(target=work, args=(w,)) for w in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    assert not run_in_threads(work, 4)
     assert len(results) == 16
     for k, found in results.values():
         assert found == alone[k]

@@ -14,6 +14,7 @@ import pytest
 import lpr
 from lpr import model_files as mf
 from lpr.image_input import ImageError
+from worker_threads import run_in_threads
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
@@ -205,11 +206,7 @@ def test_one_reader_from_four_threads_matches_sequential(reader, example_images)
     def work(k: int) -> None:
         results[k] = [[(p.text, p.box) for p in reader.read(image)] for image in images[k::4]]
 
-    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    assert not run_in_threads(work, 4)
     for k in range(4):
         assert results[k] == expected[k::4]
 

@@ -10,6 +10,7 @@ import pytest
 
 import pydarknet
 from pydarknet.build import build_info, has
+from worker_threads import run_in_threads
 
 
 def test_build_info_reports_what_was_built():
@@ -112,24 +113,6 @@ def test_letterbox_is_rgb_with_grey_bars():
     np.testing.assert_allclose(out[:, 32, :], [[0.0] * 64, [0.0] * 64, [1.0] * 64], atol=1e-6)
 
 
-def _in_four_threads(work) -> list[Exception]:
-    """Run work(worker) for workers 0-3 at once; the exceptions they raised."""
-    errors = []
-
-    def guarded(worker: int) -> None:
-        try:
-            work(worker)
-        except Exception as exc:  # pragma: no cover - reported by the caller
-            errors.append(exc)
-
-    threads = [threading.Thread(target=guarded, args=(k,)) for k in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return errors
-
-
 def test_one_network_from_four_threads_matches_sequential(tiny_yolo, street_image):
     cfg, weights = tiny_yolo
     rng = np.random.default_rng(5)
@@ -145,7 +128,7 @@ def test_one_network_from_four_threads_matches_sequential(tiny_yolo, street_imag
                     if (i + worker) % 2 == rep % 2:
                         results.setdefault(i, []).append(net.detect(img, thresh=0.05))
 
-        errors = _in_four_threads(work)
+        errors = run_in_threads(work)
     assert not errors
     for i, runs in results.items():
         for run in runs:
@@ -359,7 +342,7 @@ def test_fit_input_from_four_threads_matches_sequential(yolov3_tiny, street_imag
                 else:
                     results.append((k, net.detect(images[k], thresh=0.5, fit_input=True)))
 
-        errors = _in_four_threads(work)
+        errors = run_in_threads(work)
     assert not errors and len(results) == 16
     assert sum(bool(e) for e in expected) >= 2, "the test needs detections to compare"
     for k, got in results:
