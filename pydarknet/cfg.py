@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple, NoReturn, Union
 
 from .errors import ConfigError
+from .images import fitted_input_size
 
 __all__ = [
     "ACTIVATIONS",
@@ -343,6 +344,16 @@ class NetworkConfig:
                 return None
             stride = math.lcm(stride, self.height // h, self.width // w)
         return stride
+
+    def fitted_input_size(self, image_w: int, image_h: int) -> tuple[int, int]:
+        """pydarknet.fitted_input_size of an image for this network's input and input_stride:
+        the smaller input that detects what the cfg's size does. ValueError when the network
+        cannot take other input sizes (input_stride is None: darknet cannot resize it)."""
+        stride = self.input_stride
+        if stride is None:
+            raise ValueError(f"fit_input needs a network that can take other input sizes; {self.path.name} "
+                             "has layers that cannot (darknet cannot resize them)")
+        return fitted_input_size(image_w, image_h, self.width, self.height, stride)
 
     @property
     def output_layers(self) -> list[int]:

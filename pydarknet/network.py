@@ -12,7 +12,7 @@ import numpy as np
 from . import _native
 from .cfg import NetworkConfig, parse_cfg
 from .detection import Detection
-from .images import as_bgr_image, fitted_input_size
+from .images import as_bgr_image
 from .weights import check_weights
 
 PathLike = str | os.PathLike[str]
@@ -210,8 +210,7 @@ class Network:
         pixels = [as_bgr_image(image) for image in images]
         width = height = 0
         if fit_input and pixels:
-            sizes = [fitted_input_size(p.shape[1], p.shape[0], self.config.width, self.config.height,
-                                       self.config.input_stride) for p in pixels]
+            sizes = [self.config.fitted_input_size(p.shape[1], p.shape[0]) for p in pixels]
             width, height = max(w for w, _ in sizes), max(h for _, h in sizes)
         raw = self._handle.detect(pixels, float(thresh), 0.5, float(nms), width, height)
         results = []

@@ -257,6 +257,9 @@ def test_input_stride_from_the_cfg(yolov3_tiny, tiny_yolo, tmp_path):
     dense.write_text("[net]\nwidth=32\nheight=32\nchannels=3\n\n[convolutional]\nfilters=4\nsize=3\n"
                      "stride=2\npad=1\nactivation=leaky\n\n[connected]\noutput=10\nactivation=linear\n")
     assert pydarknet.parse_cfg(dense).input_stride is None
+    assert pydarknet.parse_cfg(yolov3_tiny[0]).fitted_input_size(640, 200) == (416, 288)
+    with pytest.raises(ValueError, match="other input sizes"):
+        pydarknet.parse_cfg(dense).fitted_input_size(640, 200)
 
 
 def _cfg_at_size(cfg, tmp_path, width, height):

@@ -273,15 +273,6 @@ class OpenCVYolo(OpenCVNetwork):
         cfg's input_stride)."""
         return self.config.input_stride is not None
 
-    def _fitted_size(self, image: np.ndarray) -> tuple[int, int]:
-        """The input detect(fit_input=True) runs ``image`` at (pydarknet.fitted_input_size)."""
-        if not self.can_fit_input:
-            raise ValueError(f"fit_input needs a network that can take other input sizes; "
-                             f"{self.cfg_path.name} has layers that cannot")
-        width, height = self.input_size
-        return pydarknet.fitted_input_size(image.shape[1], image.shape[0], width, height,
-                                           self.config.input_stride)
-
     def _blob(self, image: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
         width, height = size or self.input_size
         return pydarknet.letterbox(image, width, height)[None]
@@ -309,7 +300,8 @@ class OpenCVYolo(OpenCVNetwork):
         if not 0.0 <= nms <= 1.0:
             raise ValueError(f"nms must be in [0, 1], got {nms}")
         image = as_bgr_image(image)              # TypeError/ValueError for a bad image
-        net_w, net_h = self._fitted_size(image) if fit_input else self.input_size
+        net_w, net_h = (self.config.fitted_input_size(image.shape[1], image.shape[0]) if fit_input
+                        else self.input_size)
         blob = self._blob(image, (net_w, net_h))
         img_h, img_w = image.shape[:2]
         outputs = self._raw(blob)
