@@ -32,6 +32,25 @@ class PlateCrop:
                 float(mapped[:, 0].max()), float(mapped[:, 1].max()))
 
 
+    @property
+    def tilt_degrees(self) -> float:
+        """How far the crop was turned to straighten it (straighten), in degrees; 0 when it was not."""
+        return float(np.degrees(np.arctan2(abs(self.to_image[1, 0]), self.to_image[0, 0])))
+
+
+def upright_aspect(box: Box, tilt_degrees: float = 0.0) -> float:
+    """Width over height of the rectangle whose axis-aligned bounding box is ``box`` when it is
+    turned by ``tilt_degrees``: a tilted plate's box is taller and narrower than the plate.
+    Infinite when the box is too flat for a rectangle at that tilt."""
+    width, height = max(box[2] - box[0], 0.0), max(box[3] - box[1], 1e-9)
+    turn = np.radians(min(abs(tilt_degrees), 44.0))
+    c, s = np.cos(turn), np.sin(turn)
+    long_side, short_side = width * c - height * s, height * c - width * s   # times (c^2 - s^2)
+    if short_side <= 0:
+        return float("inf")
+    return float(max(long_side, 0.0) / short_side)
+
+
 def crop_plate(image: np.ndarray, box: Box, margin_x: float = MARGIN_X, margin_y: float = MARGIN_Y
                ) -> PlateCrop | None:
     """The plate ``box`` (image pixels) with `margin_x` / `margin_y` of its width / height added

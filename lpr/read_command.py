@@ -78,6 +78,9 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-eu-band", dest="eu_band", action="store_false",
                        help="without --countries, a plate with the blue EU band is matched against every "
                             "country's format rules; this keeps it to the default countries")
+    group.add_argument("--no-plate-shape", dest="plate_shape", action="store_false",
+                       help="match a tall plate (a box less than 2.5 times as wide as tall: US, Brazilian, "
+                            "two-row) against every layout, not only the layouts drawn on tall plates")
     group.add_argument("--no-fit-input", dest="fit_input", action="store_false",
                        help="run the plate detector at its cfg's input size for every image, not at the "
                             "smaller input that detects the same (pydarknet.fitted_input_size: the default, "
@@ -92,7 +95,8 @@ def reader_from_args(args: argparse.Namespace):
     return Reader(engine=args.engine, segmenter=args.segmenter, recognizer=args.recognizer, countries=args.countries,
                   plate_threshold=args.plate_threshold, sure_plate=args.sure_plate,
                   char_threshold=args.char_threshold,
-                  alternatives=args.alternatives, eu_band=args.eu_band, fit_input=args.fit_input,
+                  alternatives=args.alternatives, eu_band=args.eu_band, plate_shape=args.plate_shape,
+                  fit_input=args.fit_input,
                   cnn_engine=args.cnn_engine,
                   cnn_model=args.cnn_model, models_dir=args.models_dir)
 

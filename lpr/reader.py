@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -28,7 +29,7 @@ from .formats import gaps_from_boxes, match_plate
 from .formats.matching import FormatMatch
 from .image_input import ImageSource, load_image
 from .plate_band import has_eu_band
-from .plate_crop import PlateCrop, crop_plate, straighten
+from .plate_crop import PlateCrop, crop_plate, straighten, upright_aspect
 from .results import CharRead, PlateBox, PlateRead, Timings, geometric_mean, valid_box
 
 Box = tuple[float, float, float, float]
@@ -54,6 +55,10 @@ ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segment
 EXTENSION_MARGIN = 1.0     # ... but a reading that keeps all of the choice's characters and adds one at
                            # an end (a character the tight crop or the first segmentation missed) only
                            # has to fit better: it adds to what was read, nothing of it is traded away
+TALL_BOX = 2.5             # a plate whose box, its tilt undone, is less than this many times as wide as tall
+                           # is tall: only layouts drawn on tall plates (rules.TALL_PLATE: US and
+                           # Brazilian plates, two-row European ones) fit its reading. A European
+                           # one-row plate (4.7:1) would have to be seen from 60 degrees aside
 ALTERNATIVE_SURENESS = 0.9  # ... and, when no format fits the choice, only when its characters were
                             # read at least this share as surely (geometric means): a plate of a layout
                             # no rule has is not traded for a worse reading that happens to fit one
@@ -77,6 +82,8 @@ class ReaderOptions:
                                        # format rule fits clearly best (more CNN work per plate)
     eu_band: bool = True               # with the default countries: a plate carrying the blue EU band is
                                        # matched against every country's rules (lpr.plate_band)
+    plate_shape: bool = True           # a tall plate (TALL_BOX: US, Brazilian, two-row) is matched only
+                                       # against the layouts drawn on tall plates
     fit_input: bool = True             # plate detector: run it at the smallest input that detects what its
                                        # cfg's 640x384 does (pydarknet.fitted_input_size: a square photo at
                                        # 448x384, a 16:9 frame unchanged), where the engine can
@@ -131,6 +138,11 @@ class Reader:
       format well, also read the segmenter's other segmentations and a wider crop of the
       detection, and keep the reading a format fits clearly better; more plates read right,
       up to about twice the time (False: the first segmentation only).
+    - ``plate_shape``: a plate whose box (its tilt undone) is less than 2.5 times as wide as
+      tall is a tall plate (a US or Brazilian plate, a two-row European one) and is matched
+      only against the layouts drawn on tall plates with as many text rows as were read: a
+      misread US plate does not fit a European layout (README, Reading plates). False: every
+      layout of the countries, whatever the plate's shape.
     - ``fit_input``: run the plate detector at the smallest input that detects what its cfg's
       size detects (the same scale, less of the letterbox's grey; pydarknet.fitted_input_size):
       a square photo at 70% of a 16:9 frame's pixels, with the same detections (README,
@@ -143,7 +155,7 @@ class Reader:
                  countries: Sequence[str] | str | None = None, plate_threshold: float = 0.05,
                  sure_plate: float = 0.1, char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
                  straighten: bool = True, alternatives: bool = True, eu_band: bool = True,
-                 fit_input: bool = True, cnn_engine: str = "auto",
+                 plate_shape: bool = True, fit_input: bool = True, cnn_engine: str = "auto",
                  cnn_model: str = "compact", models_dir: str | os.PathLike | None = None) -> None:
         if segmenter not in SEGMENTERS:
             raise ValueError(f"segmenter must be one of {', '.join(SEGMENTERS)}, got {segmenter!r}")
@@ -169,12 +181,13 @@ class Reader:
         self.options = ReaderOptions(plate_threshold=plate_threshold, sure_plate=sure_plate,
                                      char_threshold=char_threshold, nms=nms, min_chars=min_chars,
                                      countries=tuple(countries), straighten=straighten,
-                                     alternatives=alternatives, eu_band=eu_band, fit_input=fit_input)
+                                     alternatives=alternatives, eu_band=eu_band, plate_shape=plate_shape,
+                                     fit_input=fit_input)
         self.engine = resolve_engine(engine)
         self.segmenter, self.recognizer = segmenter, recognizer
         self.cnn_model = cnn_model if recognizer == "cnn" else None
         self._closers = []
-        self._lengths: dict[tuple, bool] = {}   # (reading length, countries) -> whether a rule could fit it
+        self._lengths: dict[tuple, bool] = {}   # (reading length, _Rules) -> whether a rule could fit it
         try:
             plates = mf.model_files(mf.PLATE_DETECTOR, models_dir)
             self._plate_detector = open_yolo(plates.cfg, plates.weights, plates.names, self.engine)
@@ -313,7 +326,9 @@ class Reader:
         crop, segmentations = self._segment_straight(crop, self.options.alternatives)
         segment_ms = _ms(t)
         t = time.perf_counter()
-        chosen = self._recognize(image, det.box, crop, segmentations, self._countries_for(crop))
+        tall = self.options.plate_shape and upright_aspect(det.box, crop.tilt_degrees) < TALL_BOX
+        rules = _Rules(self._countries_for(crop), tall)
+        chosen = self._recognize(image, det.box, crop, segmentations, rules)
         recognize_ms = _ms(t)
         if chosen is None:
             return None
@@ -345,8 +360,7 @@ class Reader:
         return self.options.countries
 
     def _recognize(self, image: np.ndarray, box: Box, crop: PlateCrop,
-                   segmentations: list[tuple[list[Box], list[Classes] | None]],
-                   countries: tuple[str, ...]) -> Chosen | None:
+                   segmentations: list[tuple[list[Box], list[Classes] | None]], rules: _Rules) -> Chosen | None:
         """The chosen reading (see _choose) of the crop's segmentations. With the CNN, the
         segmenter's choice is read first; after the contour segmenter, when another reading
         could still beat it (a format score is at most 1, so a first reading scoring
@@ -354,11 +368,11 @@ class Reader:
         first segmentation of a wider crop of the detection (a tight box cuts off an end
         character, which the segmenter then drops)."""
         if self._classifier is None:              # the character detector's own classes
-            return self._choose([(crop, boxes, classes) for boxes, classes in segmentations], countries)
+            return self._choose([(crop, boxes, classes) for boxes, classes in segmentations], rules)
         read = _Memo()
         first = [(crop, boxes) for boxes, _ in segmentations[:1]]
         readings = [(c, b, r) for (c, b), r in zip(first, self._classify(first, read))]
-        chosen = self._choose(readings, countries)
+        chosen = self._choose(readings, rules)
         if not self.options.alternatives or self._char_detector is not None or (
                 chosen is not None and chosen[3] is not None and chosen[3].score * ALTERNATIVE_MARGIN >= 1.0):
             return chosen
@@ -368,21 +382,22 @@ class Reader:
             wide, found = self._segment_straight(wide, alternatives=False)   # its others: rarely worth it
             others += [(wide, boxes) for boxes, _ in found]
         # only readings of a length some rule has (or one more: _match may drop an end) can win
-        others = [(c, boxes) for c, boxes in others if self._fits_a_rule(len(boxes), countries)]
+        others = [(c, boxes) for c, boxes in others if self._fits_a_rule(len(boxes), rules)]
         readings += [(c, b, r) for (c, b), r in zip(others, self._classify(others, read))]
-        return self._choose(readings, countries)
+        return self._choose(readings, rules)
 
-    def _fits_a_rule(self, length: int, countries: tuple[str, ...]) -> bool:
+    def _fits_a_rule(self, length: int, rules: _Rules) -> bool:
         from .formats.rules import templates_for
 
-        key = (length, countries)
+        key = (length, rules)
         if key not in self._lengths:
-            self._lengths[key] = bool(templates_for(length, countries)) or (
-                length >= TRIM_MIN_CHARS and bool(templates_for(length - 1, countries)))
+            tall = 0 if rules.tall_plate else None      # any number of rows
+            self._lengths[key] = bool(templates_for(length, rules.countries, tall_rows=tall)) or (
+                length >= TRIM_MIN_CHARS and bool(templates_for(length - 1, rules.countries, tall_rows=tall)))
         return self._lengths[key]
 
     def _choose(self, readings: Sequence[tuple[PlateCrop, list[Box], list[Classes]]],
-                countries: tuple[str, ...]) -> Chosen | None:
+                rules: _Rules) -> Chosen | None:
         """Of the readings (crop, character boxes in it, candidates), the one a format rule fits
         best, the first one (the segmenter's choice) by a margin (ALTERNATIVE_MARGIN, none for a
         reading that only adds an end character to it; and when no rule fits the first, another
@@ -398,7 +413,7 @@ class Reader:
                 continue
             if len(candidates) < max(self.options.min_chars, 1):
                 continue
-            match, keep = self._match(candidates, boxes, countries)
+            match, keep = self._match(candidates, boxes, rules)
             if match is None:
                 if k == 0 and len(candidates) <= MAX_UNMATCHED_CHARS:
                     floor = ALTERNATIVE_SURENESS * _sureness(candidates)
@@ -415,14 +430,14 @@ class Reader:
             return None
         return crop, boxes, candidates, None
 
-    def _match(self, candidates, boxes, countries: tuple[str, ...]) -> tuple[FormatMatch | None, slice]:
+    def _match(self, candidates, boxes, rules: _Rules) -> tuple[FormatMatch | None, slice]:
         """The best format reading, and which characters it uses: all of them, or, when no rule
         fits them all, all but the first or the last when that one may be a plate's border, a
         screw or a sticker read as a character (_may_be_extra); otherwise None (the reading
         stays unformatted: a plate of a layout no rule has keeps all its characters)."""
         def match(keep: slice):
-            return match_plate([list(c) for c in candidates[keep]], countries=countries,
-                               gaps=gaps_from_boxes(boxes[keep]))
+            return match_plate([list(c) for c in candidates[keep]], countries=rules.countries,
+                               gaps=gaps_from_boxes(boxes[keep]), tall_plate=rules.tall_plate)
 
         everything = slice(None)
         found = match(everything)
@@ -462,6 +477,14 @@ class Reader:
             read.classes.update(zip([key for keys in groups.values() for key in keys],
                                     self._classifier.classify(images)))
         return [[read.classes[key] for key in plan] for plan in plans]
+
+
+class _Rules(NamedTuple):
+    """The format rules one plate is matched against: these countries' layouts, and with
+    `tall_plate` only those drawn on tall plates (TALL_BOX)."""
+
+    countries: tuple[str, ...]
+    tall_plate: bool = False
 
 
 @dataclass

@@ -330,3 +330,33 @@ def test_round_trip_of_generated_texts(fmt):
         anywhere = match_plate(candidates, countries=rules.countries(), gaps=gaps)
         assert (anywhere.compact, anywhere.changed) == (plate.chars, ()), (plate, anywhere)
         assert anywhere.text.replace("-", " ") == text.replace("-", " ") or anywhere.country != fmt.country
+
+
+# --------------------------------------------------------------------------- plate shape
+
+def test_layouts_know_the_plates_they_are_drawn_on():
+    by_name = {}
+    for t in rules.templates():
+        by_name.setdefault(t.name, t)
+    us, be, uk = by_name["us:LLL DDDD"], by_name["be:N-LLL-DDD"], by_name["uk:UUAA UUU"]
+    assert us.plates == {(1, 305 / 152)} and us.drawn_tall(1) and not us.drawn_tall(2)
+    assert be.plates == {(1, 520 / 110)} and not be.drawn_tall()
+    # the two-row UK plate reads like the one-row one: one template, drawn on both plates
+    assert uk.plates == {(1, 520 / 111), (2, 279 / 203)} and uk.drawn_tall(2) and not uk.drawn_tall(1)
+    tall_one_row = {t.country for t in rules.templates() if t.drawn_tall(1)}
+    assert tall_one_row == {"us", "br"}
+    assert {t.country for t in rules.templates_for(7, ["be", "fr", "us", "br"], tall_rows=1)} == {"us", "br"}
+    assert {t.country for t in rules.templates_for(7, ["uk", "us"], tall_rows=2)} == {"uk"}
+    assert rules.templates_for(7, ["fr"], tall_rows=0) == ()              # FR plates are never tall
+
+
+def test_a_tall_plate_is_read_only_with_the_layouts_of_tall_plates():
+    assert match_plate(cands("AB123CD")).country == "fr"
+    assert match_plate(cands("AB123CD"), tall_plate=True) is None         # no tall plate of that layout
+    assert match_plate(cands("ABC1234"), tall_plate=True).country in ("us", "br")
+    # the rows the gaps show: a two-row reading fits the square UK plate, a one-row one does not
+    two_rows = [SMALL, SMALL, SMALL, math.inf, SMALL, SMALL]
+    assert match_plate(cands("AB12CDE"), gaps=two_rows, tall_plate=True).text == "AB12 CDE"
+    assert match_plate(cands("AB12CDE"), gaps=gaps_for(7, {3}), tall_plate=True) is None
+    assert match_plate(cands("AB12CDE"), gaps=gaps_for(7, {3})).country == "uk"
+    assert match_plate(cands("AB12CDE"), tall_plate=True).country == "uk"   # rows unknown: any

@@ -14,6 +14,7 @@ import pytest
 import lpr
 from lpr import model_files as mf
 from lpr.image_input import ImageError
+from lpr.reader import _Rules
 from worker_threads import run_in_threads
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -75,6 +76,9 @@ def test_the_reader_tries_the_trained_countries_unless_told():
     add_reader_options(parser)
     with reader_from_args(parser.parse_args(["--engine", "darknet", "--no-eu-band"])) as reader:
         assert reader.options.eu_band is False and reader._band_countries is None
+        assert reader.options.plate_shape is True
+    with reader_from_args(parser.parse_args(["--engine", "darknet", "--no-plate-shape"])) as reader:
+        assert reader.options.plate_shape is False
     with reader_from_args(parser.parse_args(["--engine", "darknet", "--countries", "all"])) as reader:
         assert reader.options.countries == countries()
 
@@ -417,21 +421,21 @@ def _reading(text, probability=0.95, gap_after=None):
 def test_a_reading_a_format_fits_wins_over_one_none_fits(reader):
     from lpr.reader import ALTERNATIVE_MARGIN
 
-    chosen = reader._choose([_reading("WWABC234"), _reading("1ABC234")], reader.options.countries)
+    chosen = reader._choose([_reading("WWABC234"), _reading("1ABC234")], _Rules(reader.options.countries))
     assert chosen[3] is not None and chosen[3].compact == "1ABC234" and len(chosen[2]) == 7
     # ... unless it was read much less surely than the first: a plate no rule fits stays as read
-    chosen = reader._choose([_reading("WWABC234"), _reading("1ABC234", 0.80)], reader.options.countries)
+    chosen = reader._choose([_reading("WWABC234"), _reading("1ABC234", 0.80)], _Rules(reader.options.countries))
     assert chosen[3] is None and "".join(c[0][0] for c in chosen[2]) == "WWABC234"
     # the segmenter's choice stands unless another reading fits a format clearly better
     first, other = _reading("1ABC234", 0.80), _reading("1ABC284", 0.80 * ALTERNATIVE_MARGIN * 0.98)
-    assert reader._choose([first, other], reader.options.countries)[3].compact == "1ABC234"
+    assert reader._choose([first, other], _Rules(reader.options.countries))[3].compact == "1ABC234"
     other = _reading("1ABC284", min(0.80 * ALTERNATIVE_MARGIN * 1.1, 1.0))
-    assert reader._choose([first, other], reader.options.countries)[3].compact == "1ABC284"
+    assert reader._choose([first, other], _Rules(reader.options.countries))[3].compact == "1ABC284"
     # no rule fits any: the first reading as read; too short for a plate: nothing
-    chosen = reader._choose([_reading("WWW"), _reading("MMMM")], reader.options.countries)
+    chosen = reader._choose([_reading("WWW"), _reading("MMMM")], _Rules(reader.options.countries))
     assert chosen[3] is None and "".join(c[0][0] for c in chosen[2]) == "WWW"
-    assert reader._choose([_reading("W"), _reading("1ABC234")], reader.options.countries)[3].compact == "1ABC234"
-    assert reader._choose([], reader.options.countries) is None
+    assert reader._choose([_reading("W"), _reading("1ABC234")], _Rules(reader.options.countries))[3].compact == "1ABC234"
+    assert reader._choose([], _Rules(reader.options.countries)) is None
 
 
 def test_a_reading_that_adds_an_end_character_needs_no_margin(reader):
@@ -440,7 +444,7 @@ def test_a_reading_that_adds_an_end_character_needs_no_margin(reader):
     It keeps every character of the first and adds one, so it wins without the margin another
     reading needs; a reading that changes a character at that score still does not."""
     def choose(*readings):
-        chosen = reader._choose(list(readings), reader.options.countries)
+        chosen = reader._choose(list(readings), _Rules(reader.options.countries))
         return chosen[3].compact, chosen[3].format
 
     first = _reading("ABC123", 0.85, gap_after=3)
@@ -464,7 +468,7 @@ def test_an_end_character_is_dropped_to_fit_a_format_only_when_it_may_be_no_char
             candidates = [((c[0][0], probs.get(k, c[0][1])),) + c[1:] for k, c in enumerate(candidates)]
         if boxes:
             row = [boxes.get(k, b) for k, b in enumerate(row)]
-        found, keep = reader._match(candidates, np.asarray(row), reader.options.countries)
+        found, keep = reader._match(candidates, np.asarray(row), _Rules(reader.options.countries))
         return None if found is None else found.compact, keep
 
     assert match("1ABC2345") == (None, slice(None))                          # sure, alike: kept
@@ -652,6 +656,35 @@ def test_a_banded_plate_is_read_with_every_countrys_rules():
             assert (read.compact, read.country) == (text, "es")
             for other in (narrow.read_crop(crop), belgian.read_crop(crop)):
                 assert other is None or other.country != "es"    # no band rule / countries given: kept to them
+
+
+def test_a_tall_plate_is_not_read_as_a_long_european_one():
+    """US-shaped plates (12x6 in) carrying a French-looking registration (LL DDD LL): with the
+    plate's shape, the reading stays as drawn and unformatted, no tall plate has that layout;
+    without it, the French, Serbian and UK rules fit it and change characters to fit (CI -> CJ,
+    UQ -> JQ). A two-row UK square plate is tall too, and keeps its rule."""
+    from lpr.synth.formats import FORMATS_BY_KEY, Layout, generate_text
+    from lpr.synth.render import render_plate
+    from test_lpr_reader_parts import _rendered_crop
+
+    us_plate = dataclasses.replace(FORMATS_BY_KEY["us"], layouts=(Layout(("LL DDD LL",)),))
+    with lpr.Reader(engine="darknet") as reader, lpr.Reader(engine="darknet", plate_shape=False) as anyway:
+        shaped, unshaped = [], []
+        for seed in range(12):
+            rng = np.random.default_rng(seed)
+            text = generate_text(us_plate, rng)
+            plate = render_plate(us_plate, text, rng, cap_px=48, holder_probability=0.0)
+            b = plate.plate_box
+            crop = cv2.cvtColor(plate.image, cv2.COLOR_RGB2BGR)[int(b.y1):int(b.y2), int(b.x1):int(b.x2)]
+            read, other = reader.read_crop(crop), anyway.read_crop(crop)
+            assert read.country is None and other.country in ("fr", "rs", "uk")
+            shaped.append(read.compact == text.chars)
+            unshaped.append(other.compact == text.chars)
+        assert sum(shaped) >= 11 and sum(unshaped) <= sum(shaped) - 3
+        for seed in range(3):
+            crop, text = _rendered_crop("uk-square", seed)
+            read = reader.read_crop(crop)
+            assert read.country == "uk" and " " in read.text
 
 
 def test_cli_self_label_writes_the_plates_it_reads_surely(tmp_path, capsys):

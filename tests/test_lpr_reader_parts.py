@@ -72,6 +72,28 @@ def test_straighten_levels_a_tilted_bar_and_maps_boxes_back():
     assert y1 <= bar[:, 1].min() + 3 and y2 >= bar[:, 1].max() - 3
 
 
+def test_upright_aspect_undoes_a_tilted_plates_taller_box():
+    from lpr.plate_crop import upright_aspect
+
+    for aspect in (4.7, 2.0):
+        for tilt in (0.0, 8.0, -20.0):
+            c, s = math.cos(math.radians(tilt)), abs(math.sin(math.radians(tilt)))
+            w, h = 100.0 * aspect, 100.0                  # the plate's box when it is turned by `tilt`
+            box = (10.0, 5.0, 10.0 + w * c + h * s, 5.0 + w * s + h * c)
+            assert upright_aspect(box, tilt) == pytest.approx(aspect, rel=1e-9)
+            assert tilt == 0 or (box[2] - box[0]) / (box[3] - box[1]) < aspect - 0.3
+    assert upright_aspect((0, 0, 400, 60), 30.0) == math.inf             # too flat for that tilt
+    assert upright_aspect((0, 0, 0, 50)) == 0.0
+
+
+def test_a_straightened_crop_knows_how_far_it_was_turned():
+    image = np.zeros((120, 240, 3), np.uint8)
+    crop = crop_plate(image, (20, 20, 220, 100))
+    assert crop.tilt_degrees == 0.0
+    assert straighten(crop, 12.0).tilt_degrees == pytest.approx(12.0)
+    assert straighten(crop, -7.5).tilt_degrees == pytest.approx(7.5)
+
+
 def _det(name, p, box):
     return Detection(class_id=0, name=name, confidence=p, box=box)
 

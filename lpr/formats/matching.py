@@ -195,13 +195,16 @@ def _gap_factor(template: Template, big: frozenset[int] | None) -> float:
 # --------------------------------------------------------------------------- matching
 
 def match_all(candidates: Candidates, *, countries: Sequence[str] | None = None,
-              gaps: Sequence[float] | None = None) -> list[FormatMatch]:
+              gaps: Sequence[float] | None = None, tall_plate: bool = False) -> list[FormatMatch]:
     """Every template's best reading (one per distinct text), best first; ties in rule order.
     No floor, no tie rule: `match_plate` applies those."""
     length = len(candidates)
     if gaps is not None and len(gaps) not in (length - 1, length):
         raise ValueError(f"{len(gaps)} gaps for {length} characters (want {length - 1} or {length})")
-    found = rules.templates_for(length, countries)
+    rows = None
+    if tall_plate:      # the text rows the gaps show (infinite gaps are row breaks); 0: not known
+        rows = 0 if gaps is None else 1 + sum(math.isinf(float(g)) for g in gaps[:length - 1])
+    found = rules.templates_for(length, countries, tall_rows=rows)
     if not found or length == 0:
         return []
     table = [_position_options(position) for position in candidates]
@@ -232,15 +235,19 @@ def match_all(candidates: Candidates, *, countries: Sequence[str] | None = None,
 
 
 def match_plate(candidates: Candidates, *, countries: Sequence[str] | None = None,
-                gaps: Sequence[float] | None = None, floor: float = rules.DEFAULT_FLOOR
-                ) -> FormatMatch | None:
+                gaps: Sequence[float] | None = None, floor: float = rules.DEFAULT_FLOOR,
+                tall_plate: bool = False) -> FormatMatch | None:
     """The best format reading of `candidates` (per character, left to right, two-row plates
     top row first: ``[(char, probability), ...]`` best first), or None when no format of these
     `countries` (default: rules.default_countries()) fits the length, every fit scores below `floor`, or
     readings that need changes tie on evidence and disagree (the caller then keeps the raw
     text). `gaps`: the horizontal gap after each character in character heights (see
-    `gaps_from_boxes`); big gaps where a format draws separators add a small bonus."""
-    ranked = [m for m in match_all(candidates, countries=countries, gaps=gaps) if m.score >= floor]
+    `gaps_from_boxes`); big gaps where a format draws separators add a small bonus.
+    `tall_plate`: the plate is seen to be tall (rules.TALL_PLATE: a US or Brazilian plate, or a
+    two-row one), so only layouts drawn on tall plates with as many text rows as the gaps show
+    are tried: a one-row US plate is not read as a European layout."""
+    ranked = [m for m in match_all(candidates, countries=countries, gaps=gaps, tall_plate=tall_plate)
+              if m.score >= floor]
     if not ranked:
         return None
     best = ranked[0]

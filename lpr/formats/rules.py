@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from lpr.synth.formats import FORMATS, PlateFormat, parse_pattern
@@ -81,6 +81,11 @@ DEFAULT_FLOOR = 0.25
 """Readings scoring below this are not formatted (the caller keeps the raw text)."""
 TIE_TOLERANCE = 0.01
 """Readings whose evidence (score without the prior) is within this share of the best tie."""
+TALL_PLATE = 3.5
+"""A plate at most this many times as wide as it is tall is a tall plate: US (12x6 in) and Brazilian
+(400x130 mm) plates and the two-row European ones; the one-row European plates are 3.7 (Finland)
+to 4.7 (520x110 mm) times as wide. A plate seen to be tall is matched against the layouts drawn
+on tall plates only (`templates_for(tall_rows=...)`)."""
 MAX_SWAP_FRACTION = 0.3
 """At most round(this * length) confusion swaps in one reading (at least 1)."""
 PROBABILITY_EPS = 1e-9
@@ -114,6 +119,8 @@ class Template:
     breaks: frozenset[int]
     probability: float            # P(template | country), from the generator's weights
     order: int                    # position in the rule order (Belgium first)
+    plates: frozenset[tuple[int, float]] = frozenset()   # the plates it is drawn on: (text rows,
+                                                         # width / height)
 
     @property
     def length(self) -> int:
@@ -122,6 +129,11 @@ class Template:
     @property
     def prior(self) -> float:
         return self.probability ** PRIOR_EXPONENT
+
+    def drawn_tall(self, rows: int | None = None) -> bool:
+        """Whether the layout is drawn on a tall plate (TALL_PLATE) of `rows` text rows (any
+        number: None)."""
+        return any(aspect <= TALL_PLATE and rows in (None, r) for r, aspect in self.plates)
 
     def text(self, chars: Sequence[str]) -> str:
         return "".join(c + s for c, s in zip(chars, self.separators))
@@ -189,9 +201,11 @@ def _expand_layout(fmt: PlateFormat, rows: Sequence[str]):
 def templates() -> tuple[Template, ...]:
     """Every template of every format, in rule order (the generator's format order: Belgium
     first). Templates a later format would duplicate (same classes, same separators: the
-    two-row DE/CZ/UK plates read like the one-row ones) are kept once, under the first."""
+    two-row DE/CZ/UK plates read like the one-row ones) are kept once, under the first, with the
+    plates of them all (`Template.plates`)."""
     out: list[Template] = []
-    seen: set[tuple] = set()
+    seen: dict[tuple, int] = {}                # (country, segments, separators) -> index in out
+    drawn: dict[tuple, set] = {}               # ... -> the plates it is drawn on (Template.plates)
     shared: dict[Segment, Segment] = {}        # one object per distinct segment (matching memoises by id)
     by_country: dict[str, float] = {}
     for fmt in FORMATS:
@@ -206,19 +220,21 @@ def templates() -> tuple[Template, ...]:
             for segments, separators, breaks, p in _expand_layout(fmt, layout.rows):
                 if fmt.max_chars is not None and len(separators) > fmt.max_chars:
                     continue
-                expanded.append((name, segments, separators, breaks, format_share * layout_share * p))
-        total = sum(e[-1] for e in expanded)           # the generator resamples past max_chars
+                expanded.append((name, segments, separators, breaks, format_share * layout_share * p,
+                                 len(layout.rows)))
+        total = sum(e[4] for e in expanded)           # the generator resamples past max_chars
         kept = format_share / total if total else 0.0
-        for name, segments, separators, breaks, p in expanded:
+        for name, segments, separators, breaks, p, rows in expanded:
             key = (fmt.country, segments, separators)
+            drawn.setdefault(key, set()).add((rows, fmt.size_mm[0] / fmt.size_mm[1]))
             if key in seen:
                 continue
-            seen.add(key)
+            seen[key] = len(out)
             segments = tuple(shared.setdefault(segment, segment) for segment in segments)
             out.append(Template(name=name, format_key=fmt.key, country=fmt.country, segments=segments,
                                 separators=separators, breaks=breaks, probability=p * kept,
                                 order=len(out)))
-    return tuple(out)
+    return tuple(replace(t, plates=frozenset(drawn[key])) for key, t in zip(seen, out))
 
 
 @lru_cache(maxsize=None)
@@ -250,14 +266,17 @@ def formats() -> tuple[str, ...]:
     return tuple(dict.fromkeys(t.name for t in templates()))
 
 
-def templates_for(length: int, countries_: Sequence[str] | None = None) -> tuple[Template, ...]:
+def templates_for(length: int, countries_: Sequence[str] | None = None, *,
+                  tall_rows: int | None = None) -> tuple[Template, ...]:
     """The templates of `length` characters of these countries (default_countries() when None),
-    in rule order. ValueError naming an unknown country."""
+    in rule order; with `tall_rows`, only those drawn on a tall plate (TALL_PLATE) with that many
+    text rows (0: any number). ValueError naming an unknown country."""
     known = countries()
     wanted = default_countries() if countries_ is None else tuple(c.lower() for c in countries_)
     unknown = [c for c in wanted if c not in known]
     if unknown:
         raise ValueError(f"no plate-format rules for {', '.join(unknown)} (known: {', '.join(known)})")
     table = _by_country_and_length()
-    found = [t for c in dict.fromkeys(wanted) for t in table.get((c, length), ())]
+    found = [t for c in dict.fromkeys(wanted) for t in table.get((c, length), ())
+             if tall_rows is None or t.drawn_tall(tall_rows or None)]
     return tuple(sorted(found, key=lambda t: t.order))
