@@ -31,7 +31,6 @@ class PlateCrop:
         return (float(mapped[:, 0].min()), float(mapped[:, 1].min()),
                 float(mapped[:, 0].max()), float(mapped[:, 1].max()))
 
-
     @property
     def tilt_degrees(self) -> float:
         """How far the crop was turned to straighten it (straighten), in degrees; 0 when it was not."""

@@ -55,13 +55,13 @@ ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segment
 EXTENSION_MARGIN = 1.0     # ... but a reading that keeps all of the choice's characters and adds one at
                            # an end (a character the tight crop or the first segmentation missed) only
                            # has to fit better: it adds to what was read, nothing of it is traded away
+ALTERNATIVE_SURENESS = 0.9  # ... and, when no format fits the choice, only when its characters were
+                            # read at least this share as surely (geometric means): a plate of a layout
+                            # no rule has is not traded for a worse reading that happens to fit one
 TALL_BOX = 2.5             # a plate whose box, its tilt undone, is less than this many times as wide as tall
                            # is tall: only layouts drawn on tall plates (rules.TALL_PLATE: US and
                            # Brazilian plates, two-row European ones) fit its reading. A European
                            # one-row plate (4.7:1) would have to be seen from 60 degrees aside
-ALTERNATIVE_SURENESS = 0.9  # ... and, when no format fits the choice, only when its characters were
-                            # read at least this share as surely (geometric means): a plate of a layout
-                            # no rule has is not traded for a worse reading that happens to fit one
 
 
 @dataclass(frozen=True)
