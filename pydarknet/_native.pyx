@@ -189,9 +189,18 @@ cdef class NetworkHandle:
     cdef int _sized(self, dn.network *net, int w, int h) except -1:
         """Give the network (lock held) a w x h input, resizing its layers when it has another
         (darknet's resize_network; the caller checked that the network can be resized), and the
-        input buffer its size."""
+        input buffer its size. darknet resizes layer by layer; when it fails part way, the layers
+        no longer agree, so the network is freed and the error says so: further use raises
+        ValueError (closed), not a forward pass over mismatched buffers."""
+        cdef int status
         if net.w != w or net.h != h:
-            _check(dn.pdn_resize(net, w, h), f"resizing the network to {w}x{h}")
+            status = dn.pdn_resize(net, w, h)
+            if status != dn.PDN_OK:
+                try:
+                    _check(status, f"resizing the network to {w}x{h} (the network was closed: load it again)")
+                finally:
+                    dn.pdn_free_network(self.net)
+                    self.net = NULL
         if self._input.shape[0] != net.batch * net.inputs:
             self._input = np.zeros(net.batch * net.inputs, dtype=np.float32)
         return 0

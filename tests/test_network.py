@@ -316,6 +316,13 @@ def test_fit_input_refused_where_darknet_cannot_resize(tiny_yolo, street_image, 
         assert net.detect(street_image, thresh=0.05) is not None    # the cfg's size still works
         with pytest.raises(ValueError, match="resize"):
             net.detect(street_image, fit_input=True)
+        # darknet's own resize, reached past that check, fails part way: the network is closed,
+        # not left with layers of two sizes
+        with pytest.raises(pydarknet.DarknetError, match="closed"):
+            net._handle.detect([street_image], 0.05, 0.5, 0.45, 320, 320)
+        assert net._handle.closed
+        with pytest.raises(ValueError, match="closed"):
+            net.detect(street_image, thresh=0.05)
     facts = dict(pydarknet._native.native_facts(), cuda_compiled=True)
     with pydarknet.Network(cfg, weights) as net:
         assert net.can_fit_input
