@@ -81,6 +81,10 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-plate-shape", dest="plate_shape", action="store_false",
                        help="match a tall plate (a box less than 2.5 times as wide as tall: US, Brazilian, "
                             "two-row) against every layout, not only the layouts drawn on tall plates")
+    group.add_argument("--mercosur-band", action="store_true",
+                       help="try the Brazilian Mercosur layout (ABC1D23) only on plates with its blue band "
+                            "across the top (in colour images), so an old plate's fifth digit is not read as "
+                            "a letter (default: on every plate)")
     group.add_argument("--no-fit-input", dest="fit_input", action="store_false",
                        help="run the plate detector at its cfg's input size for every image, not at the "
                             "smaller input that detects the same (pydarknet.fitted_input_size: the default, "
@@ -96,7 +100,7 @@ def reader_from_args(args: argparse.Namespace):
                   plate_threshold=args.plate_threshold, sure_plate=args.sure_plate,
                   char_threshold=args.char_threshold,
                   alternatives=args.alternatives, eu_band=args.eu_band, plate_shape=args.plate_shape,
-                  fit_input=args.fit_input,
+                  mercosur_band=args.mercosur_band, fit_input=args.fit_input,
                   cnn_engine=args.cnn_engine,
                   cnn_model=args.cnn_model, models_dir=args.models_dir)
 

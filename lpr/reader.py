@@ -28,7 +28,7 @@ from .engines.select import open_yolo, resolve_engine
 from .formats import gaps_from_boxes, match_plate
 from .formats.matching import FormatMatch
 from .image_input import ImageSource, load_image
-from .plate_band import has_eu_band
+from .plate_band import has_colour, has_eu_band, has_mercosur_band
 from .plate_crop import PlateCrop, crop_plate, straighten, upright_aspect
 from .results import CharRead, PlateBox, PlateRead, Timings, geometric_mean, valid_box
 
@@ -84,6 +84,8 @@ class ReaderOptions:
                                        # matched against every country's rules (lpr.plate_band)
     plate_shape: bool = True           # a tall plate (TALL_BOX: US, Brazilian, two-row) is matched only
                                        # against the layouts drawn on tall plates
+    mercosur_band: bool = False        # a plate without the blue band across its top (in a colour image)
+                                       # is not read as a Mercosur plate (lpr.plate_band; README, Results)
     fit_input: bool = True             # plate detector: run it at the smallest input that detects what its
                                        # cfg's 640x384 does (pydarknet.fitted_input_size: a square photo at
                                        # 448x384, a 16:9 frame unchanged), where the engine can
@@ -143,6 +145,11 @@ class Reader:
       only against the layouts drawn on tall plates with as many text rows as were read: a
       misread US plate does not fit a European layout (README, Reading plates). False: every
       layout of the countries, whatever the plate's shape.
+    - ``mercosur_band``: a plate of a colour image without the blue band across its top
+      (lpr.plate_band.has_mercosur_band) is not read as a Brazilian Mercosur plate (ABC1D23), so
+      an old Brazilian plate (ABC-1234) whose fifth character, a 0 or 1, was read as O or I keeps
+      its digit. Off by default: it reads more Brazilian and US plates exactly, and fewer
+      Brazilian ones with O/0 forgiven (README, Results: Tried after that).
     - ``fit_input``: run the plate detector at the smallest input that detects what its cfg's
       size detects (the same scale, less of the letterbox's grey; pydarknet.fitted_input_size):
       a square photo at 70% of a 16:9 frame's pixels, with the same detections (README,
@@ -155,7 +162,7 @@ class Reader:
                  countries: Sequence[str] | str | None = None, plate_threshold: float = 0.05,
                  sure_plate: float = 0.1, char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
                  straighten: bool = True, alternatives: bool = True, eu_band: bool = True,
-                 plate_shape: bool = True, fit_input: bool = True, cnn_engine: str = "auto",
+                 plate_shape: bool = True, mercosur_band: bool = False, fit_input: bool = True, cnn_engine: str = "auto",
                  cnn_model: str = "compact", models_dir: str | os.PathLike | None = None) -> None:
         if segmenter not in SEGMENTERS:
             raise ValueError(f"segmenter must be one of {', '.join(SEGMENTERS)}, got {segmenter!r}")
@@ -182,7 +189,7 @@ class Reader:
                                      char_threshold=char_threshold, nms=nms, min_chars=min_chars,
                                      countries=tuple(countries), straighten=straighten,
                                      alternatives=alternatives, eu_band=eu_band, plate_shape=plate_shape,
-                                     fit_input=fit_input)
+                                     mercosur_band=mercosur_band, fit_input=fit_input)
         self.engine = resolve_engine(engine)
         self.segmenter, self.recognizer = segmenter, recognizer
         self.cnn_model = cnn_model if recognizer == "cnn" else None
@@ -268,7 +275,7 @@ class Reader:
         start = time.perf_counter()
         pixels = load_image(image)
         h, w = pixels.shape[:2]
-        read = self._read_plate(pixels, PlateBox((0.0, 0.0, float(w), float(h)), 1.0), 0.0)
+        read = self._read_plate(pixels, PlateBox((0.0, 0.0, float(w), float(h)), 1.0), 0.0, has_colour(pixels))
         return None if read is None else _with_total(read, _ms(start))
 
     def _check_open(self) -> None:
@@ -283,7 +290,8 @@ class Reader:
 
     def _read_boxes(self, pixels: np.ndarray, boxes: Sequence[PlateBox], detect_ms: float,
                     start: float) -> list[PlateRead]:
-        plates = [read for box in boxes if (read := self._read_plate(pixels, box, detect_ms)) is not None]
+        colour = has_colour(pixels)
+        plates = [read for box in boxes if (read := self._read_plate(pixels, box, detect_ms, colour)) is not None]
         total = _ms(start)
         return _one_read_per_plate(sorted((_with_total(p, total) for p in plates), key=lambda p: -p.confidence))
 
@@ -318,16 +326,19 @@ class Reader:
                 return turned, found2
         return crop, found
 
-    def _read_plate(self, image: np.ndarray, det: PlateBox, detect_ms: float) -> PlateRead | None:
+    def _read_plate(self, image: np.ndarray, det: PlateBox, detect_ms: float, colour: bool) -> PlateRead | None:
+        """The read of the plate at `det` (None: no plate); `colour`: whether the image has colour
+        (lpr.plate_band.has_colour), without which no band can be seen."""
         crop = crop_plate(image, det.box)
         if crop is None:
             return None
+        top_band = has_mercosur_band(crop.image) if colour and self.options.mercosur_band else None
         t = time.perf_counter()
         crop, segmentations = self._segment_straight(crop, self.options.alternatives)
         segment_ms = _ms(t)
         t = time.perf_counter()
         tall = self.options.plate_shape and upright_aspect(det.box, crop.tilt_degrees) < TALL_BOX
-        rules = _Rules(self._countries_for(crop), tall)
+        rules = _Rules(self._countries_for(crop), tall, top_band)
         chosen = self._recognize(image, det.box, crop, segmentations, rules)
         recognize_ms = _ms(t)
         if chosen is None:
@@ -391,9 +402,11 @@ class Reader:
 
         key = (length, rules)
         if key not in self._lengths:
-            tall = 0 if rules.tall_plate else None      # any number of rows
-            self._lengths[key] = bool(templates_for(length, rules.countries, tall_rows=tall)) or (
-                length >= TRIM_MIN_CHARS and bool(templates_for(length - 1, rules.countries, tall_rows=tall)))
+            def fits(n: int) -> bool:
+                return bool(templates_for(n, rules.countries, tall_rows=0 if rules.tall_plate else None,
+                                          top_band=rules.top_band))
+
+            self._lengths[key] = fits(length) or (length >= TRIM_MIN_CHARS and fits(length - 1))
         return self._lengths[key]
 
     def _choose(self, readings: Sequence[tuple[PlateCrop, list[Box], list[Classes]]],
@@ -437,7 +450,8 @@ class Reader:
         stays unformatted: a plate of a layout no rule has keeps all its characters)."""
         def match(keep: slice):
             return match_plate([list(c) for c in candidates[keep]], countries=rules.countries,
-                               gaps=gaps_from_boxes(boxes[keep]), tall_plate=rules.tall_plate)
+                               gaps=gaps_from_boxes(boxes[keep]), tall_plate=rules.tall_plate,
+                               top_band=rules.top_band)
 
         everything = slice(None)
         found = match(everything)
@@ -480,11 +494,13 @@ class Reader:
 
 
 class _Rules(NamedTuple):
-    """The format rules one plate is matched against: these countries' layouts, and with
-    `tall_plate` only those drawn on tall plates (TALL_BOX)."""
+    """The format rules one plate is matched against: these countries' layouts; with
+    `tall_plate` only those drawn on tall plates (TALL_BOX); with `top_band` False none drawn
+    only on plates with a band across the top (Mercosur; None: not known)."""
 
     countries: tuple[str, ...]
     tall_plate: bool = False
+    top_band: bool | None = None
 
 
 @dataclass

@@ -360,3 +360,14 @@ def test_a_tall_plate_is_read_only_with_the_layouts_of_tall_plates():
     assert match_plate(cands("AB12CDE"), gaps=gaps_for(7, {3}), tall_plate=True) is None
     assert match_plate(cands("AB12CDE"), gaps=gaps_for(7, {3})).country == "uk"
     assert match_plate(cands("AB12CDE"), tall_plate=True).country == "uk"   # rows unknown: any
+
+
+def test_a_plate_without_a_top_band_is_not_read_as_mercosur():
+    by_name = {t.name: t for t in rules.templates()}
+    assert by_name["br:LLLDLDD"].top_band and not by_name["br-old:LLL-DDDD"].top_band
+    assert [t.name for t in rules.templates_for(7, ["br"], top_band=False)] == ["br-old:LLL-DDDD"]
+    assert len(rules.templates_for(7, ["br"], top_band=True)) == len(rules.templates_for(7, ["br"])) == 2
+    assert match_plate(cands("ABC1O34"), countries=["br"]).format == "br:LLLDLDD"
+    assert match_plate(cands("ABC1O34"), countries=["br"], top_band=None).format == "br:LLLDLDD"
+    old = match_plate(cands("ABC1O34"), countries=["br"], top_band=False)
+    assert (old.text, old.swaps) == ("ABC-1034", (4,))

@@ -76,9 +76,10 @@ def test_the_reader_tries_the_trained_countries_unless_told():
     add_reader_options(parser)
     with reader_from_args(parser.parse_args(["--engine", "darknet", "--no-eu-band"])) as reader:
         assert reader.options.eu_band is False and reader._band_countries is None
-        assert reader.options.plate_shape is True
-    with reader_from_args(parser.parse_args(["--engine", "darknet", "--no-plate-shape"])) as reader:
-        assert reader.options.plate_shape is False
+        assert reader.options.plate_shape is True and reader.options.mercosur_band is False
+    with reader_from_args(parser.parse_args(["--engine", "darknet", "--no-plate-shape",
+                                             "--mercosur-band"])) as reader:
+        assert reader.options.plate_shape is False and reader.options.mercosur_band is True
     with reader_from_args(parser.parse_args(["--engine", "darknet", "--countries", "all"])) as reader:
         assert reader.options.countries == countries()
 
@@ -584,7 +585,8 @@ def test_two_boxes_on_one_plate_give_one_read(monkeypatch):
         monkeypatch.setattr(reader._plate_detector, "detect", lambda img, thresh, nms, fit_input: [
             Detection(0, "plate", c, tuple(float(v) for v in b)) for c, b in boxes])
         found = reader.read(image)
-        both = [reader._read_plate(image, lpr.PlateBox(tuple(float(v) for v in b), c), 0.0) for c, b in boxes[:2]]
+        both = [reader._read_plate(image, lpr.PlateBox(tuple(float(v) for v in b), c), 0.0, True)
+                for c, b in boxes[:2]]
     assert [p.compact for p in found] == [truth, truth2]
     assert found[0].detection_confidence == 0.9
     # without the rule the part box would be a read of its own: it reads the plate's characters
@@ -685,6 +687,41 @@ def test_a_tall_plate_is_not_read_as_a_long_european_one():
             crop, text = _rendered_crop("uk-square", seed)
             read = reader.read_crop(crop)
             assert read.country == "uk" and " " in read.text
+
+
+def test_an_old_brazilian_plate_without_the_mercosur_band_keeps_its_digits(reader):
+    """The CNN reads a 0 as O on old Brazilian plates, whose typeface draws them alike. The
+    Mercosur layout (ABC1D23) then fits the reading as it is, with a letter fifth, and the old
+    layout (ABC-1234) only with the O taken for a 0. A plate that shows no blue band across
+    its top is no Mercosur plate: the old layout reads it; unknown (a grey image), both stand."""
+    def chosen(top_band):
+        rules = _Rules(reader.options.countries, False, top_band)
+        return reader._choose([_reading("ABC1O34", 0.9)], rules)[3]
+
+    assert (chosen(True).compact, chosen(True).format) == ("ABC1O34", "br:LLLDLDD")
+    assert chosen(None).format == "br:LLLDLDD"
+    assert (chosen(False).text, chosen(False).format) == ("ABC-1034", "br-old:LLL-DDDD")
+
+
+def test_the_mercosur_band_is_seen_on_read_plates_in_colour_only():
+    from test_lpr_reader_parts import _rendered_crop
+
+    with lpr.Reader(engine="darknet", mercosur_band=True) as reader, lpr.Reader(engine="darknet") as anyway:
+        for seed in range(3):
+            crop, text = _rendered_crop("br", seed)
+            read = reader.read_crop(crop)
+            assert (read.compact, read.format) == (text, "br:LLLDLDD")
+            gray = cv2.cvtColor(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+            assert reader.read_crop(gray).format == "br:LLLDLDD"       # no colour: the band is not asked for
+            # the band painted over in the plate's white, the plate on a car's red paint (a colour
+            # image): no Mercosur layout; without the option (the default), the Mercosur layout
+            plain = crop.copy()
+            plain[:int(0.3 * crop.shape[0])] = np.median(crop[crop.shape[0] // 2:], axis=(0, 1))
+            on_car = cv2.copyMakeBorder(plain, 30, 30, 40, 40, cv2.BORDER_CONSTANT, value=(40, 40, 170))
+            h, w = on_car.shape[:2]
+            box = lpr.PlateBox((40.0, 30.0, w - 40.0, h - 30.0), 0.9)
+            assert [p.format for p in reader.read_boxes(on_car, [box])] != ["br:LLLDLDD"]
+            assert [p.format for p in anyway.read_boxes(on_car, [box])] == ["br:LLLDLDD"]
 
 
 def test_cli_self_label_writes_the_plates_it_reads_surely(tmp_path, capsys):

@@ -306,6 +306,34 @@ def _rendered_crop(key: str, seed: int, **kwargs) -> tuple[np.ndarray, str]:
     return bgr[int(b.y1):int(b.y2), int(b.x1):int(b.x2)], plate.text.chars
 
 
+def test_the_mercosur_band_is_found_on_mercosur_plates_only():
+    from lpr.plate_band import has_colour, has_mercosur_band
+
+    def with_margins(crop, scale=1.0, tilt=0.0):
+        small = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        if tilt:
+            h, w = small.shape[:2]
+            small = cv2.warpAffine(small, cv2.getRotationMatrix2D((w / 2, h / 2), tilt, 1.0), (w, h),
+                                   borderMode=cv2.BORDER_REPLICATE)
+        ph, pw = int(0.18 * small.shape[0]), int(0.08 * small.shape[1])   # the reader's crop margins
+        return cv2.copyMakeBorder(small, ph, ph, pw, pw, cv2.BORDER_REPLICATE)
+
+    for seed in range(6):
+        crop = _rendered_crop("br", seed)[0]
+        assert all(has_mercosur_band(with_margins(crop, s, t)) for s in (1.0, 0.3) for t in (0.0, 6.0))
+        for key in ("br-old", "us", "be", "fr", "nl", "uk"):
+            assert not has_mercosur_band(with_margins(_rendered_crop(key, seed)[0]))
+    crop = _rendered_crop("br", 0)[0]
+    assert not has_mercosur_band(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY))
+    assert not has_mercosur_band(crop[crop.shape[0] // 3:])                 # the band cut away
+    blue = np.zeros((60, 200, 3), np.uint8)
+    blue[:] = (153, 51, 0)
+    assert not has_mercosur_band(blue)                                       # a blue plate, no band
+    assert has_colour(crop) and not has_colour(cv2.cvtColor(cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY),
+                                                               cv2.COLOR_GRAY2BGR))
+    assert not has_colour(np.zeros((5, 5), np.uint8))
+
+
 def test_the_eu_band_is_found_on_banded_plates_only():
     from lpr.plate_band import has_eu_band
 

@@ -195,7 +195,8 @@ def _gap_factor(template: Template, big: frozenset[int] | None) -> float:
 # --------------------------------------------------------------------------- matching
 
 def match_all(candidates: Candidates, *, countries: Sequence[str] | None = None,
-              gaps: Sequence[float] | None = None, tall_plate: bool = False) -> list[FormatMatch]:
+              gaps: Sequence[float] | None = None, tall_plate: bool = False,
+              top_band: bool | None = None) -> list[FormatMatch]:
     """Every template's best reading (one per distinct text), best first; ties in rule order.
     No floor, no tie rule: `match_plate` applies those."""
     length = len(candidates)
@@ -204,7 +205,7 @@ def match_all(candidates: Candidates, *, countries: Sequence[str] | None = None,
     rows = None
     if tall_plate:      # the text rows the gaps show (infinite gaps are row breaks); 0: not known
         rows = 0 if gaps is None else 1 + sum(math.isinf(float(g)) for g in gaps[:length - 1])
-    found = rules.templates_for(length, countries, tall_rows=rows)
+    found = rules.templates_for(length, countries, tall_rows=rows, top_band=top_band)
     if not found or length == 0:
         return []
     table = [_position_options(position) for position in candidates]
@@ -236,7 +237,7 @@ def match_all(candidates: Candidates, *, countries: Sequence[str] | None = None,
 
 def match_plate(candidates: Candidates, *, countries: Sequence[str] | None = None,
                 gaps: Sequence[float] | None = None, floor: float = rules.DEFAULT_FLOOR,
-                tall_plate: bool = False) -> FormatMatch | None:
+                tall_plate: bool = False, top_band: bool | None = None) -> FormatMatch | None:
     """The best format reading of `candidates` (per character, left to right, two-row plates
     top row first: ``[(char, probability), ...]`` best first), or None when no format of these
     `countries` (default: rules.default_countries()) fits the length, every fit scores below `floor`, or
@@ -245,9 +246,11 @@ def match_plate(candidates: Candidates, *, countries: Sequence[str] | None = Non
     `gaps_from_boxes`); big gaps where a format draws separators add a small bonus.
     `tall_plate`: the plate is seen to be tall (rules.TALL_PLATE: a US or Brazilian plate, or a
     two-row one), so only layouts drawn on tall plates with as many text rows as the gaps show
-    are tried: a one-row US plate is not read as a European layout."""
-    ranked = [m for m in match_all(candidates, countries=countries, gaps=gaps, tall_plate=tall_plate)
-              if m.score >= floor]
+    are tried: a one-row US plate is not read as a European layout. `top_band`: whether the
+    plate shows a band across its top (lpr.plate_band.has_mercosur_band); False leaves out the
+    layouts drawn only on such plates (Mercosur), None (not known: a grayscale image) does not."""
+    ranked = [m for m in match_all(candidates, countries=countries, gaps=gaps, tall_plate=tall_plate,
+                                   top_band=top_band) if m.score >= floor]
     if not ranked:
         return None
     best = ranked[0]

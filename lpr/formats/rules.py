@@ -121,6 +121,7 @@ class Template:
     order: int                    # position in the rule order (Belgium first)
     plates: frozenset[tuple[int, float]] = frozenset()   # the plates it is drawn on: (text rows,
                                                          # width / height)
+    top_band: bool = False        # drawn only on plates with a band across the top (Mercosur)
 
     @property
     def length(self) -> int:
@@ -206,6 +207,7 @@ def templates() -> tuple[Template, ...]:
     out: list[Template] = []
     seen: dict[tuple, int] = {}                # (country, segments, separators) -> index in out
     drawn: dict[tuple, set] = {}               # ... -> the plates it is drawn on (Template.plates)
+    banded: dict[tuple, bool] = {}             # ... -> whether all of them have a top band
     shared: dict[Segment, Segment] = {}        # one object per distinct segment (matching memoises by id)
     by_country: dict[str, float] = {}
     for fmt in FORMATS:
@@ -227,6 +229,7 @@ def templates() -> tuple[Template, ...]:
         for name, segments, separators, breaks, p, rows in expanded:
             key = (fmt.country, segments, separators)
             drawn.setdefault(key, set()).add((rows, fmt.size_mm[0] / fmt.size_mm[1]))
+            banded[key] = banded.get(key, True) and fmt.top_strip is not None
             if key in seen:
                 continue
             seen[key] = len(out)
@@ -234,7 +237,7 @@ def templates() -> tuple[Template, ...]:
             out.append(Template(name=name, format_key=fmt.key, country=fmt.country, segments=segments,
                                 separators=separators, breaks=breaks, probability=p * kept,
                                 order=len(out)))
-    return tuple(replace(t, plates=frozenset(drawn[key])) for key, t in zip(seen, out))
+    return tuple(replace(t, plates=frozenset(drawn[key]), top_band=banded[key]) for key, t in zip(seen, out))
 
 
 @lru_cache(maxsize=None)
@@ -267,10 +270,11 @@ def formats() -> tuple[str, ...]:
 
 
 def templates_for(length: int, countries_: Sequence[str] | None = None, *,
-                  tall_rows: int | None = None) -> tuple[Template, ...]:
+                  tall_rows: int | None = None, top_band: bool | None = None) -> tuple[Template, ...]:
     """The templates of `length` characters of these countries (default_countries() when None),
     in rule order; with `tall_rows`, only those drawn on a tall plate (TALL_PLATE) with that many
-    text rows (0: any number). ValueError naming an unknown country."""
+    text rows (0: any number); with `top_band=False` (the plate shows no band across its top),
+    none drawn only on plates that have one (Mercosur). ValueError naming an unknown country."""
     known = countries()
     wanted = default_countries() if countries_ is None else tuple(c.lower() for c in countries_)
     unknown = [c for c in wanted if c not in known]
@@ -278,5 +282,5 @@ def templates_for(length: int, countries_: Sequence[str] | None = None, *,
         raise ValueError(f"no plate-format rules for {', '.join(unknown)} (known: {', '.join(known)})")
     table = _by_country_and_length()
     found = [t for c in dict.fromkeys(wanted) for t in table.get((c, length), ())
-             if tall_rows is None or t.drawn_tall(tall_rows or None)]
+             if (tall_rows is None or t.drawn_tall(tall_rows or None)) and (top_band is not False or not t.top_band)]
     return tuple(sorted(found, key=lambda t: t.order))
