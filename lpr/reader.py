@@ -162,8 +162,9 @@ class Reader:
                  countries: Sequence[str] | str | None = None, plate_threshold: float = 0.05,
                  sure_plate: float = 0.1, char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
                  straighten: bool = True, alternatives: bool = True, eu_band: bool = True,
-                 plate_shape: bool = True, mercosur_band: bool = False, fit_input: bool = True, cnn_engine: str = "auto",
-                 cnn_model: str = "compact", models_dir: str | os.PathLike | None = None) -> None:
+                 plate_shape: bool = True, mercosur_band: bool = False, fit_input: bool = True,
+                 cnn_engine: str = "auto", cnn_model: str = "compact",
+                 models_dir: str | os.PathLike | None = None) -> None:
         if segmenter not in SEGMENTERS:
             raise ValueError(f"segmenter must be one of {', '.join(SEGMENTERS)}, got {segmenter!r}")
         if recognizer is None:
@@ -275,7 +276,7 @@ class Reader:
         start = time.perf_counter()
         pixels = load_image(image)
         h, w = pixels.shape[:2]
-        read = self._read_plate(pixels, PlateBox((0.0, 0.0, float(w), float(h)), 1.0), 0.0, has_colour(pixels))
+        read = self._read_plate(pixels, PlateBox((0.0, 0.0, float(w), float(h)), 1.0), 0.0, self._in_colour(pixels))
         return None if read is None else _with_total(read, _ms(start))
 
     def _check_open(self) -> None:
@@ -290,7 +291,7 @@ class Reader:
 
     def _read_boxes(self, pixels: np.ndarray, boxes: Sequence[PlateBox], detect_ms: float,
                     start: float) -> list[PlateRead]:
-        colour = has_colour(pixels)
+        colour = self._in_colour(pixels)
         plates = [read for box in boxes if (read := self._read_plate(pixels, box, detect_ms, colour)) is not None]
         total = _ms(start)
         return _one_read_per_plate(sorted((_with_total(p, total) for p in plates), key=lambda p: -p.confidence))
@@ -326,13 +327,17 @@ class Reader:
                 return turned, found2
         return crop, found
 
+    def _in_colour(self, pixels: np.ndarray) -> bool:
+        """Whether bands may be looked for in this image: it has colour (lpr.plate_band.has_colour;
+        only asked when an option looks for a band by colour)."""
+        return self.options.mercosur_band and has_colour(pixels)
+
     def _read_plate(self, image: np.ndarray, det: PlateBox, detect_ms: float, colour: bool) -> PlateRead | None:
-        """The read of the plate at `det` (None: no plate); `colour`: whether the image has colour
-        (lpr.plate_band.has_colour), without which no band can be seen."""
+        """The read of the plate at `det` (None: no plate); `colour`: _in_colour(image)."""
         crop = crop_plate(image, det.box)
         if crop is None:
             return None
-        top_band = has_mercosur_band(crop.image) if colour and self.options.mercosur_band else None
+        top_band = has_mercosur_band(crop.image) if colour else None
         t = time.perf_counter()
         crop, segmentations = self._segment_straight(crop, self.options.alternatives)
         segment_ms = _ms(t)

@@ -435,7 +435,8 @@ def test_a_reading_a_format_fits_wins_over_one_none_fits(reader):
     # no rule fits any: the first reading as read; too short for a plate: nothing
     chosen = reader._choose([_reading("WWW"), _reading("MMMM")], _Rules(reader.options.countries))
     assert chosen[3] is None and "".join(c[0][0] for c in chosen[2]) == "WWW"
-    assert reader._choose([_reading("W"), _reading("1ABC234")], _Rules(reader.options.countries))[3].compact == "1ABC234"
+    rules = _Rules(reader.options.countries)
+    assert reader._choose([_reading("W"), _reading("1ABC234")], rules)[3].compact == "1ABC234"
     assert reader._choose([], _Rules(reader.options.countries)) is None
 
 
