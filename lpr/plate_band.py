@@ -7,9 +7,9 @@
   ...), so those rules are no longer a long shot (see Reader's ``countries``).
 - The Mercosur band (has_mercosur_band): a strip of the same blue across the top of the plate,
   a fifth of its height, on every Brazilian plate of the Mercosur layout (ABC1D23) and on no
-  plate of the old grey layout (ABC-1234). A plate without it is not read as a Mercosur plate:
-  where the two layouts differ (the fifth character, a letter or a digit) an O read for a 0
-  then stays a 0.
+  plate of the old grey layout (ABC-1234). With Reader(mercosur_band=True) a plate without it
+  is not read as a Mercosur plate: where the two layouts differ (the fifth character, a letter
+  or a digit) an O read for a 0 then stays a 0.
 - has_colour: a grayscale or infrared frame shows no band at all, so neither is looked for.
 """
 from __future__ import annotations
