@@ -52,9 +52,10 @@ FAINT_PLATE_FIT = 0.8      # a detection less sure than ReaderOptions.sure_plate
                            # format rule fits its reading at least this well (score in [0, 1])
 ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
                            # a format fits it this many times better (near ties are read alike)
-EXTENSION_MARGIN = 1.0     # ... but a reading that keeps all of the choice's characters and adds one at
-                           # an end (a character the tight crop or the first segmentation missed) only
-                           # has to fit better: it adds to what was read, nothing of it is traded away
+EXTENSION_MARGIN = 1.0     # ... but a reading that keeps all of the choice's characters and adds one,
+                           # at an end or between two (a character the tight crop cut off, a touching pair
+                           # the first segmentation read as one character), only has to fit better: it
+                           # adds to what was read, nothing of it is traded away
 ALTERNATIVE_SURENESS = 0.9  # ... and, when no format fits the choice, only when its characters were
                             # read at least this share as surely (geometric means): a plate of a layout
                             # no rule has is not traded for a worse reading that happens to fit one
@@ -79,7 +80,8 @@ class ReaderOptions:
     straighten: bool = True            # turn tilted plates level and read them again
     alternatives: bool = True          # contour segmenter: when its first reading fits no format well, also
                                        # read its other segmentations and a wider crop's, keep the one a
-                                       # format rule fits clearly best (more CNN work per plate)
+                                       # format rule fits clearly best (more CNN work per plate); when it
+                                       # does, those of one character more (Reader._recognize)
     eu_band: bool = True               # with the default countries: a plate carrying the blue EU band is
                                        # matched against every country's rules (lpr.plate_band)
     plate_shape: bool = True           # a tall plate (TALL_BOX: US, Brazilian, two-row) is matched only
@@ -138,8 +140,10 @@ class Reader:
       ReaderOptions. ``models_dir``: a folder with the model files (default: the package's).
     - ``alternatives`` (contour segmenter): when the first segmentation's reading fits no
       format well, also read the segmenter's other segmentations and a wider crop of the
-      detection, and keep the reading a format fits clearly better; more plates read right,
-      up to about twice the time (False: the first segmentation only).
+      detection, and keep the reading a format fits clearly better (or one that only adds a
+      character to the first and fits better: even when the first fits well, the readings of
+      one character more are read); more plates read right, up to about twice the time
+      (False: the first segmentation only).
     - ``plate_shape``: a plate whose box (its tilt undone) is less than 2.5 times as wide as
       tall is a tall plate (a US or Brazilian plate, a two-row European one) and is matched
       only against the layouts drawn on tall plates with as many text rows as were read: a
@@ -378,47 +382,57 @@ class Reader:
     def _recognize(self, image: np.ndarray, box: Box, crop: PlateCrop,
                    segmentations: list[tuple[list[Box], list[Classes] | None]], rules: _Rules) -> Chosen | None:
         """The chosen reading (see _choose) of the crop's segmentations. With the CNN, the
-        segmenter's choice is read first; after the contour segmenter, when another reading
-        could still beat it (a format score is at most 1, so a first reading scoring
-        1 / ALTERNATIVE_MARGIN or more stands), its other segmentations are read too, and the
-        first segmentation of a wider crop of the detection (a tight box cuts off an end
-        character, which the segmenter then drops)."""
+        segmenter's choice is read first; after the contour segmenter, its other segmentations
+        are read too, and the first segmentation of a wider crop of the detection (a tight box
+        cuts off an end character, which the segmenter then drops). When a format fits the first
+        reading so well that no other reading can beat it by ALTERNATIVE_MARGIN (a format score
+        is at most 1), only a reading of one character more can still win (_margin: a touching
+        pair read as one character, a cut-off end): the others are read only when some layout
+        has that length, and only those of it (or one more: _match may drop an end)."""
         if self._classifier is None:              # the character detector's own classes
             return self._choose([(crop, boxes, classes) for boxes, classes in segmentations], rules)
         read = _Memo()
         first = [(crop, boxes) for boxes, _ in segmentations[:1]]
         readings = [(c, b, r) for (c, b), r in zip(first, self._classify(first, read))]
         chosen = self._choose(readings, rules)
-        if not self.options.alternatives or self._char_detector is not None or (
-                chosen is not None and chosen[3] is not None and chosen[3].score * ALTERNATIVE_MARGIN >= 1.0):
+        if not self.options.alternatives or self._char_detector is not None:
             return chosen
+        lengths = None                            # the lengths a reading must have to be read (None: any)
+        if chosen is not None and chosen[3] is not None and chosen[3].score * ALTERNATIVE_MARGIN >= 1.0:
+            longer = len(chosen[3].compact) + 1
+            if not self._has_layout(longer, rules):
+                return chosen
+            lengths = (longer, longer + 1)
         others = [(crop, boxes) for boxes, _ in segmentations[1:]]
         wide = crop_plate(image, box, WIDE_MARGIN_X, WIDE_MARGIN_Y)
         if wide is not None:
             wide, found = self._segment_straight(wide, alternatives=False)   # its others: rarely worth it
             others += [(wide, boxes) for boxes, _ in found]
         # only readings of a length some rule has (or one more: _match may drop an end) can win
-        others = [(c, boxes) for c, boxes in others if self._fits_a_rule(len(boxes), rules)]
+        others = [(c, boxes) for c, boxes in others if self._fits_a_rule(len(boxes), rules)
+                  and (lengths is None or len(boxes) in lengths)]
         readings += [(c, b, r) for (c, b), r in zip(others, self._classify(others, read))]
         return self._choose(readings, rules)
 
-    def _fits_a_rule(self, length: int, rules: _Rules) -> bool:
+    def _has_layout(self, length: int, rules: _Rules) -> bool:
+        """Whether a rule has a layout of `length` characters."""
         from .formats.rules import templates_for
 
+        return bool(templates_for(length, rules.countries, tall_rows=0 if rules.tall_plate else None,
+                                  top_band=rules.top_band))
+
+    def _fits_a_rule(self, length: int, rules: _Rules) -> bool:
         key = (length, rules)
         if key not in self._lengths:
-            def fits(n: int) -> bool:
-                return bool(templates_for(n, rules.countries, tall_rows=0 if rules.tall_plate else None,
-                                          top_band=rules.top_band))
-
-            self._lengths[key] = fits(length) or (length >= TRIM_MIN_CHARS and fits(length - 1))
+            self._lengths[key] = self._has_layout(length, rules) or (
+                length >= TRIM_MIN_CHARS and self._has_layout(length - 1, rules))
         return self._lengths[key]
 
     def _choose(self, readings: Sequence[tuple[PlateCrop, list[Box], list[Classes]]],
                 rules: _Rules) -> Chosen | None:
         """Of the readings (crop, character boxes in it, candidates), the one a format rule fits
         best, the first one (the segmenter's choice) by a margin (ALTERNATIVE_MARGIN, none for a
-        reading that only adds an end character to it; and when no rule fits the first, another
+        reading that only adds a character to it: _margin; and when no rule fits the first, another
         must also be read about as surely: ALTERNATIVE_SURENESS);
         when no rule fits any, the first as read, unless it is too short or too long for a
         plate. Returns the crop, the characters' boxes and candidates (those the rule uses) and
@@ -542,12 +556,16 @@ def _same_characters(plate: PlateRead, other: PlateRead) -> bool:
 
 def _margin(first: FormatMatch | None, other: FormatMatch) -> float:
     """How many times better a format must fit `other` than the first reading for it to win:
-    ALTERNATIVE_MARGIN, or EXTENSION_MARGIN when `other` is the first's characters and one more
-    at either end."""
-    if first is not None and len(other.compact) == len(first.compact) + 1 and (
-            other.compact.startswith(first.compact) or other.compact.endswith(first.compact)):
+    ALTERNATIVE_MARGIN, or EXTENSION_MARGIN when `other` is the first's characters with one more
+    added, anywhere."""
+    if first is not None and _one_more(first.compact, other.compact):
         return EXTENSION_MARGIN
     return ALTERNATIVE_MARGIN
+
+
+def _one_more(text: str, longer: str) -> bool:
+    """Whether `longer` is `text` with one character added, anywhere."""
+    return len(longer) == len(text) + 1 and any(longer[:i] + longer[i + 1:] == text for i in range(len(longer)))
 
 
 def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], end: int) -> bool:

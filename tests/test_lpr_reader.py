@@ -440,11 +440,12 @@ def test_a_reading_a_format_fits_wins_over_one_none_fits(reader):
     assert reader._choose([], _Rules(reader.options.countries)) is None
 
 
-def test_a_reading_that_adds_an_end_character_needs_no_margin(reader):
+def test_a_reading_that_adds_a_character_needs_no_margin(reader):
     """The first segmentation read "ABC123" (a Belgian layout of six) and missed the last
     character; a wider crop reads "ABC1234" (Brazil's old layout), fitting it a little better.
     It keeps every character of the first and adds one, so it wins without the margin another
-    reading needs; a reading that changes a character at that score still does not."""
+    reading needs; a reading that changes a character at that score still does not. The added
+    character may stand between two (a touching pair the first segmentation read as one)."""
     def choose(*readings):
         chosen = reader._choose(list(readings), _Rules(reader.options.countries))
         return chosen[3].compact, chosen[3].format
@@ -455,8 +456,11 @@ def test_a_reading_that_adds_an_end_character_needs_no_margin(reader):
     # ... not when it fits worse, and not when it also changes a character
     assert choose(first, _reading("ABC1234", 0.83, gap_after=3)) == ("ABC123", "be:LLL-DDD")
     assert choose(first, _reading("ABD1234", 0.87, gap_after=3)) == ("ABC123", "be:LLL-DDD")
-    # the added character may stand first too
+    # the added character may stand first too, or between two
     assert choose(first, _reading("1ABC123", 0.95, gap_after=4)) == ("1ABC123", "be:N-LLL-DDD")
+    first = _reading("ABC124", 0.85, gap_after=3)
+    assert choose(first, _reading("ABC1234", 0.87, gap_after=3)) == ("ABC1234", "br-old:LLL-DDDD")
+    assert choose(first, _reading("ABC1334", 0.87, gap_after=3)) == ("ABC124", "be:LLL-DDD")
 
 
 def test_an_end_character_is_dropped_to_fit_a_format_only_when_it_may_be_no_character(reader):
@@ -481,10 +485,13 @@ def test_an_end_character_is_dropped_to_fit_a_format_only_when_it_may_be_no_char
     assert match("1ABC234") == ("1ABC234", slice(None))
 
 
-@pytest.mark.parametrize("first_text, calls", [("1ABC234", 1), ("WWWWWWWWW", 2)])
+@pytest.mark.parametrize("first_text, calls", [("1ABC234", 1), ("WWWWWWWWW", 2), ("ABC234", 2)])
 def test_alternatives_are_read_only_when_they_could_win(example_images, monkeypatch, first_text, calls):
     """A first reading a format fits almost perfectly stands without the CNN reading the other
-    segmentations; one that fits no format makes the reader read them (one batch)."""
+    segmentations (no Belgian layout has 8 characters), unless a layout has one character
+    more: then the readings of that length are read, since one adding a character to the
+    first needs no margin (ABC-234, a Belgian layout of six, against 1-ABC-234). One that fits
+    no format makes the reader read them all (one batch)."""
     from lpr import reader as reader_module
     from lpr.recognition.char_classifier import CharClassifier
     from lpr.segmentation import contours
@@ -504,9 +511,10 @@ def test_alternatives_are_read_only_when_they_could_win(example_images, monkeypa
 
     monkeypatch.setattr(contours, "segment_candidates", fake_candidates)
     monkeypatch.setattr(CharClassifier, "classify", fake_classify)
-    # evenly spaced boxes fit be:N-LLL-DDD's gaps only so well (score ~0.79): with this margin
-    # the first reading is out of reach (0.79 x 1.3 > 1), as a near-perfect one is at 1.1
-    monkeypatch.setattr(reader_module, "ALTERNATIVE_MARGIN", 1.3)
+    # evenly spaced boxes fit the Belgian layouts' gaps only so well (1-ABC-234 scores ~0.79):
+    # with this margin a first reading that fits is out of reach (0.79 x 2 > 1), as a
+    # near-perfect one is at 1.1
+    monkeypatch.setattr(reader_module, "ALTERNATIVE_MARGIN", 2.0)
     with lpr.Reader(engine="darknet", straighten=False, countries=["be"]) as reader:
         seen.clear()
         plates = reader.read(example_images[0][1])
