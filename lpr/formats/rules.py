@@ -205,7 +205,7 @@ def templates() -> tuple[Template, ...]:
     two-row DE/CZ/UK plates read like the one-row ones) are kept once, under the first, with the
     plates of them all (`Template.plates`)."""
     out: list[Template] = []
-    seen: dict[tuple, int] = {}                # (country, segments, separators) -> index in out
+    seen: dict[tuple, None] = {}               # (country, segments, separators) of out's templates, in order
     drawn: dict[tuple, set] = {}               # ... -> the plates it is drawn on (Template.plates)
     banded: dict[tuple, bool] = {}             # ... -> whether all of them have a top band
     shared: dict[Segment, Segment] = {}        # one object per distinct segment (matching memoises by id)
@@ -232,7 +232,7 @@ def templates() -> tuple[Template, ...]:
             banded[key] = banded.get(key, True) and fmt.top_strip is not None
             if key in seen:
                 continue
-            seen[key] = len(out)
+            seen[key] = None
             segments = tuple(shared.setdefault(segment, segment) for segment in segments)
             out.append(Template(name=name, format_key=fmt.key, country=fmt.country, segments=segments,
                                 separators=separators, breaks=breaks, probability=p * kept,
