@@ -87,7 +87,7 @@ class ReaderOptions:
     plate_shape: bool = True           # a tall plate (TALL_BOX: US, Brazilian, two-row) is matched only
                                        # against the layouts drawn on tall plates
     mercosur_band: bool = False        # a plate without the blue band across its top (in a colour image)
-                                       # is not read as a Mercosur plate (lpr.plate_band; README, Results)
+                                       # is not read as a Mercosur plate (lpr.plate_band; docs/results-log.md)
     fit_input: bool = True             # plate detector: run it at the smallest input that detects what its
                                        # cfg's 640x384 does (pydarknet.fitted_input_size: a square photo at
                                        # 448x384, a 16:9 frame unchanged), where the engine can
@@ -153,7 +153,7 @@ class Reader:
       (lpr.plate_band.has_mercosur_band) is not read as a Brazilian Mercosur plate (ABC1D23), so
       an old Brazilian plate (ABC-1234) whose fifth character, a 0 or 1, was read as O or I keeps
       its digit. Off by default: it reads more Brazilian and US plates exactly, and fewer
-      Brazilian ones with O/0 forgiven (README, Results: Tried after that).
+      Brazilian ones with O/0 forgiven (docs/results-log.md: the Mercosur band).
     - ``fit_input``: run the plate detector at the smallest input that detects what its cfg's
       size detects (the same scale, less of the letterbox's grey; pydarknet.fitted_input_size):
       a square photo at 70% of a 16:9 frame's pixels, with the same detections (README,
