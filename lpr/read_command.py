@@ -70,6 +70,11 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--sure-plate", type=share, default=0.1, metavar="P",
                        help="a detection less sure than this (default 0.1) is returned only when a format rule "
                             "fits its reading well")
+    group.add_argument("--fallback-threshold", type=share, default=0.02, metavar="P",
+                       help="when no detection down to --plate-threshold reads as a plate, the three surest "
+                            "down to this (default 0.02) are read too, each returned only when a format rule "
+                            "fits its reading well (photos: lpr read and lpr eval; --plate-threshold or more "
+                            "turns it off)")
     group.add_argument("--char-threshold", type=share, default=0.25, metavar="P",
                        help="character detection confidence (default 0.25)")
     group.add_argument("--no-alternatives", dest="alternatives", action="store_false",
@@ -98,7 +103,7 @@ def reader_from_args(args: argparse.Namespace):
 
     return Reader(engine=args.engine, segmenter=args.segmenter, recognizer=args.recognizer, countries=args.countries,
                   plate_threshold=args.plate_threshold, sure_plate=args.sure_plate,
-                  char_threshold=args.char_threshold,
+                  fallback_threshold=args.fallback_threshold, char_threshold=args.char_threshold,
                   alternatives=args.alternatives, eu_band=args.eu_band, plate_shape=args.plate_shape,
                   mercosur_band=args.mercosur_band, fit_input=args.fit_input,
                   cnn_engine=args.cnn_engine,

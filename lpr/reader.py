@@ -26,7 +26,7 @@ from .char_layout import reading_order, skew_angle
 from .data.boxes import xyxy_iou
 from .engines.select import open_yolo, resolve_engine
 from .formats import gaps_from_boxes, match_plate
-from .formats.matching import FormatMatch
+from .formats.matching import FormatMatch, fold_confusions
 from .image_input import ImageSource, load_image
 from .plate_band import has_colour, has_eu_band, has_mercosur_band
 from .plate_crop import PlateCrop, crop_plate, straighten, upright_aspect
@@ -50,6 +50,8 @@ SAME_CHAR_IOU = 0.5        # two reads' characters overlapping this much are one
 SAME_PLATE_SHARE = 0.5     # ... and a read with this share of its characters on a surer read's is that plate
 FAINT_PLATE_FIT = 0.8      # a detection less sure than ReaderOptions.sure_plate is a plate only when a
                            # format rule fits its reading at least this well (score in [0, 1])
+FALLBACK_BOXES = 3         # read(): when no box at plate_threshold or above reads as a plate, at most this
+                           # many of the next boxes (down to ReaderOptions.fallback_threshold) are read
 ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
                            # a format fits it this many times better (near ties are read alike)
 EXTENSION_MARGIN = 1.0     # ... but a reading that keeps all of the choice's characters and adds one,
@@ -73,6 +75,8 @@ class ReaderOptions:
                                        # characters cannot be read is dropped anyway (min_chars) ...
     sure_plate: float = 0.1            # ... and one less sure than this is kept only when a format rule
                                        # fits its reading well (FAINT_PLATE_FIT): signs and logos seldom do
+    fallback_threshold: float = 0.02   # read(): when no box down to plate_threshold reads as a plate, the
+                                       # FALLBACK_BOXES surest boxes down to this are read (faint, as above)
     char_threshold: float = 0.25       # character detector confidence (best class)
     nms: float = 0.45
     min_chars: int = 2                 # plates with fewer characters read are not returned
@@ -94,7 +98,7 @@ class ReaderOptions:
                                        # (can_fit_input; not darknet in a CUDA build)
 
     def __post_init__(self) -> None:
-        for name in ("plate_threshold", "sure_plate", "char_threshold", "nms"):
+        for name in ("plate_threshold", "sure_plate", "fallback_threshold", "char_threshold", "nms"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be in [0, 1], got {value}")
@@ -154,6 +158,9 @@ class Reader:
       an old Brazilian plate (ABC-1234) whose fifth character, a 0 or 1, was read as O or I keeps
       its digit. Off by default: it reads more Brazilian and US plates exactly, and fewer
       Brazilian ones with O/0 forgiven (docs/results-log.md: the Mercosur band).
+    - ``fallback_threshold`` (read() only): when none of the boxes down to plate_threshold
+      reads as a plate, the few surest boxes down to this are read too (faint detections,
+      returned only when a format rule fits their reading well); plate_threshold or more: off.
     - ``fit_input``: run the plate detector at the smallest input that detects what its cfg's
       size detects (the same scale, less of the letterbox's grey; pydarknet.fitted_input_size):
       a square photo at 70% of a 16:9 frame's pixels, with the same detections (README,
@@ -164,7 +171,8 @@ class Reader:
 
     def __init__(self, *, engine: str = "auto", segmenter: str = "contours", recognizer: str | None = None,
                  countries: Sequence[str] | str | None = None, plate_threshold: float = 0.05,
-                 sure_plate: float = 0.1, char_threshold: float = 0.25, nms: float = 0.45, min_chars: int = 2,
+                 sure_plate: float = 0.1, fallback_threshold: float = 0.02, char_threshold: float = 0.25,
+                 nms: float = 0.45, min_chars: int = 2,
                  straighten: bool = True, alternatives: bool = True, eu_band: bool = True,
                  plate_shape: bool = True, mercosur_band: bool = False, fit_input: bool = True,
                  cnn_engine: str = "auto", cnn_model: str = "compact",
@@ -191,7 +199,7 @@ class Reader:
             countries = (default_countries() if countries is None else every_country() if countries == "all"
                          else (countries,))
         self.options = ReaderOptions(plate_threshold=plate_threshold, sure_plate=sure_plate,
-                                     char_threshold=char_threshold, nms=nms, min_chars=min_chars,
+                                     fallback_threshold=fallback_threshold, char_threshold=char_threshold, nms=nms, min_chars=min_chars,
                                      countries=tuple(countries), straighten=straighten,
                                      alternatives=alternatives, eu_band=eu_band, plate_shape=plate_shape,
                                      mercosur_band=mercosur_band, fit_input=fit_input)
@@ -244,19 +252,33 @@ class Reader:
     # ------------------------------------------------------------------ reading
     def read(self, image: ImageSource) -> list[PlateRead]:
         """The plates in ``image`` (path, encoded bytes or array; see lpr.image_input),
-        most confident first. Raises lpr.ImageError for an unusable image."""
+        most confident first. Raises lpr.ImageError for an unusable image.
+
+        The detector's boxes down to plate_threshold are read (``read_boxes(image,
+        detect_plates(image))``); when none of them reads as a plate, the FALLBACK_BOXES surest
+        boxes between fallback_threshold and plate_threshold are read as well, each returned only
+        when a format rule fits its reading well (as every box under sure_plate): a photo whose
+        one plate the detector sees only faintly (a small or unfamiliar plate) still gets its read."""
         self._check_open()
         start = time.perf_counter()
         pixels = load_image(image)
         t = time.perf_counter()
-        found = self._detect(pixels)
-        return self._read_boxes(pixels, found, _ms(t), start)
+        threshold = self.options.plate_threshold
+        found = self._detect(pixels, min(threshold, self.options.fallback_threshold))
+        detect_ms = _ms(t)
+        plates = self._read_boxes(pixels, [b for b in found if b.confidence >= threshold], detect_ms, start)
+        if not plates:
+            fainter = sorted((b for b in found if b.confidence < threshold), key=lambda b: -b.confidence)
+            if fainter:
+                plates = self._read_boxes(pixels, fainter[:FALLBACK_BOXES], detect_ms, start)
+        return plates
 
     def detect_plates(self, image: ImageSource) -> list[PlateBox]:
         """Where the plate detector finds plates in ``image`` (above plate_threshold), most
-        confident first, not read yet: read() is ``read_boxes(image, detect_plates(image))``.
-        For video, where a plate read surely in earlier frames need not be read again
-        (lpr.video). Raises lpr.ImageError for an unusable image."""
+        confident first, not read yet: read() is ``read_boxes(image, detect_plates(image))``
+        (and, when none of them reads as a plate, its fallback: see read()). For video, where a
+        plate read surely in earlier frames need not be read again (lpr.video). Raises
+        lpr.ImageError for an unusable image."""
         self._check_open()
         return self._detect(load_image(image))
 
@@ -287,9 +309,9 @@ class Reader:
         if self._closed:
             raise RuntimeError("this Reader is closed")
 
-    def _detect(self, pixels: np.ndarray) -> list[PlateBox]:
+    def _detect(self, pixels: np.ndarray, thresh: float | None = None) -> list[PlateBox]:
         detector = self._plate_detector
-        found = detector.detect(pixels, thresh=self.options.plate_threshold, nms=self.options.nms,
+        found = detector.detect(pixels, thresh=self.options.plate_threshold if thresh is None else thresh, nms=self.options.nms,
                                 fit_input=self.options.fit_input and detector.can_fit_input)
         return [PlateBox(tuple(float(v) for v in det.box), float(det.confidence)) for det in found]
 
@@ -440,6 +462,7 @@ class Reader:
         best, best_score = None, -1.0
         floor = 0.0            # how surely another reading must be read to replace the first
         first = None           # the first reading's format match
+        kept = None            # the characters the first reading keeps: candidates, boxes
         for k, (crop, boxes, candidates) in enumerate(readings):
             if k > 0 and _sureness(candidates) < floor:
                 continue
@@ -451,7 +474,9 @@ class Reader:
                     floor = ALTERNATIVE_SURENESS * _sureness(candidates)
                 continue
             if k == 0:
-                first = match
+                first, kept = match, (candidates[keep], boxes[keep])
+            elif kept is not None and _drops_sure_characters(*kept, "".join(c[0][0] for c in candidates[keep])):
+                continue
             score = match.score if k == 0 else match.score / _margin(first, match)
             if score > best_score:
                 best, best_score = (crop, boxes[keep], candidates[keep], match), score
@@ -568,20 +593,46 @@ def _one_more(text: str, longer: str) -> bool:
     return len(longer) == len(text) + 1 and any(longer[:i] + longer[i + 1:] == text for i in range(len(longer)))
 
 
-def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], end: int) -> bool:
-    """Whether the character at index `end` (the first or the last) may be something else read as
-    a character: read unsure, or sized or spaced unlike the rest (see TRIM_SURE)."""
-    if candidates[end][0][1] < TRIM_SURE:
+def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], index: int) -> bool:
+    """Whether the character at `index` may be something else read as a character: read unsure,
+    or sized unlike the rest, or, at either end, spaced unlike the rest (see TRIM_SURE)."""
+    if candidates[index][0][1] < TRIM_SURE:
         return True
+    if len(boxes) < 2:
+        return False
     b = np.asarray(boxes, dtype=np.float64)
     heights = b[:, 3] - b[:, 1]
-    typical = float(np.median(np.delete(heights, end)))
-    if not TRIM_HEIGHT[0] * typical <= heights[end] <= TRIM_HEIGHT[1] * typical:
+    typical = float(np.median(np.delete(heights, index)))
+    if not TRIM_HEIGHT[0] * typical <= heights[index] <= TRIM_HEIGHT[1] * typical:
         return True
+    if 0 < index < len(b) - 1:
+        return False
     centres = (b[:, 0] + b[:, 2]) / 2
     pitch = float(np.median(np.diff(np.sort(b[:, 0]))))
-    neighbour = 1 if end == 0 else len(b) - 2
-    return abs(centres[end] - centres[neighbour]) > TRIM_PITCHES * pitch
+    neighbour = 1 if index == 0 else len(b) - 2
+    return abs(centres[index] - centres[neighbour]) > TRIM_PITCHES * pitch
+
+
+def _drops_sure_characters(candidates: Sequence[Classes], boxes: Sequence[Box], shorter: str) -> bool:
+    """Whether `shorter` is the reading `candidates` (at `boxes`) with characters left out, and
+    every way of leaving them out drops one the reader would not trim to fit a format: read
+    surely and sized and spaced like the rest (_may_be_extra). Texts are compared with O/0 and
+    I/1 folded (one glyph, two names)."""
+    text = fold_confusions("".join(c[0][0] for c in candidates))
+    shorter = fold_confusions(shorter)
+    n, m = len(text), len(shorter)
+    if m >= n:
+        return False
+    droppable = [_may_be_extra(candidates, boxes, i) for i in range(n)]
+    # any[j] / free[j]: shorter[:j] is text[:i] with characters left out (any of them / only droppable ones)
+    any_way = [True] + [False] * m
+    free_way = [True] + [False] * m
+    for i in range(n):
+        for j in range(m, -1, -1):
+            took = j > 0 and text[i] == shorter[j - 1]
+            any_way[j] = any_way[j] or (took and any_way[j - 1])
+            free_way[j] = (free_way[j] and droppable[i]) or (took and free_way[j - 1])
+    return any_way[m] and not free_way[m]
 
 
 def _checked_box(box: PlateBox) -> PlateBox:

@@ -77,9 +77,11 @@ def test_the_reader_tries_the_trained_countries_unless_told():
     with reader_from_args(parser.parse_args(["--engine", "darknet", "--no-eu-band"])) as reader:
         assert reader.options.eu_band is False and reader._band_countries is None
         assert reader.options.plate_shape is True and reader.options.mercosur_band is False
+        assert reader.options.fallback_threshold == 0.02
     with reader_from_args(parser.parse_args(["--engine", "darknet", "--no-plate-shape",
-                                             "--mercosur-band"])) as reader:
+                                             "--mercosur-band", "--fallback-threshold", "0.05"])) as reader:
         assert reader.options.plate_shape is False and reader.options.mercosur_band is True
+        assert reader.options.fallback_threshold == 0.05
     with reader_from_args(parser.parse_args(["--engine", "darknet", "--countries", "all"])) as reader:
         assert reader.options.countries == countries()
 
@@ -463,6 +465,51 @@ def test_a_reading_that_adds_a_character_needs_no_margin(reader):
     assert choose(first, _reading("ABC1334", 0.87, gap_after=3)) == ("ABC124", "be:LLL-DDD")
 
 
+def test_a_reading_that_leaves_out_a_surely_read_character_does_not_replace_the_first(reader):
+    """The first segmentation read "ABC123I", an old Brazilian plate (ABC-1231, the I taken for
+    a 1 at a penalty); another lost the last character, and "ABC123" fits a Belgian layout
+    better than the swap lets the first fit. The character it leaves out was read surely and
+    looks like the others, so it is not traded away (the first reading would not drop it to fit
+    a format either); one read unsure may be."""
+    def choose(*readings):
+        chosen = reader._choose(list(readings), _Rules(reader.options.countries))
+        return chosen[3].compact, chosen[3].format
+
+    shorter = _reading("ABC123", 0.95, gap_after=3)
+    assert choose(shorter) == ("ABC123", "be:LLL-DDD")
+    first = _reading("ABC123I", 0.95, gap_after=3)
+    assert choose(first, shorter) == ("ABC1231", "br-old:LLL-DDDD")
+    # a character left out in the middle counts too
+    assert choose(first, _reading("ABC12I", 0.95, gap_after=3))[0] == "ABC1231"
+    unsure = _reading("ABC123I", 0.95, gap_after=3)
+    unsure[2][-1] = (("I", 0.6), ("Q", 0.01))
+    assert choose(unsure, shorter) == ("ABC123", "be:LLL-DDD")
+
+
+def test_which_characters_a_shorter_reading_leaves_out():
+    from lpr.reader import _drops_sure_characters
+
+    _, boxes, candidates = _reading("ABC1234", 0.95)
+    assert _drops_sure_characters(candidates, boxes, "ABC123")          # the sure last character
+    assert _drops_sure_characters(candidates, boxes, "AB1234")          # one in the middle
+    assert _drops_sure_characters(candidates, boxes, "A0C1234") is False  # not left out: changed
+    assert _drops_sure_characters(candidates, boxes, "ABC1234") is False  # nothing left out
+    assert _drops_sure_characters(candidates, boxes, "ABCI23") is True    # I and 1 are one glyph
+    unsure = [c if k != 6 else (("4", 0.5),) for k, c in enumerate(candidates)]
+    assert _drops_sure_characters(unsure, boxes, "ABC123") is False
+    # a last character taller than the rest (a border) or far from its neighbour may go
+    tall = boxes[:6] + [(60.0, -8.0, 68.0, 28.0)]
+    assert _drops_sure_characters(candidates, tall, "ABC123") is False
+    far = boxes[:6] + [(100.0, 0.0, 108.0, 20.0)]
+    assert _drops_sure_characters(candidates, far, "ABC123") is False
+    # "ABC1224" left out one of two 2s: either way a sure one
+    _, boxes, candidates = _reading("ABC1224", 0.95)
+    assert _drops_sure_characters(candidates, boxes, "ABC124")
+    # ... unless one of them may be left out: then the reading may stand for that
+    candidates[4] = (("2", 0.5),)
+    assert _drops_sure_characters(candidates, boxes, "ABC124") is False
+
+
 def test_an_end_character_is_dropped_to_fit_a_format_only_when_it_may_be_no_character(reader):
     """"1ABC2345" fits no rule; "1ABC234" (Belgian) does. The 5 is dropped when it may be a
     border or screw read as a character (read unsure, sized or placed unlike the others), and
@@ -577,6 +624,46 @@ def test_a_faint_detection_is_a_plate_only_when_a_format_fits_its_reading(monkey
         assert [p.compact for p in reader.read(image)] == ["W" * len(truth)]
     with pytest.raises(ValueError, match="sure_plate"):
         lpr.Reader(engine="darknet", sure_plate=1.5)
+
+
+def test_faint_boxes_are_read_when_nothing_else_reads_as_a_plate(monkeypatch):
+    """read(): when no box down to plate_threshold reads as a plate, the FALLBACK_BOXES surest
+    boxes down to fallback_threshold are read (and, being faint, returned only when a format
+    fits them well); not when a surer box read as a plate, and not below fallback_threshold."""
+    from lpr.reader import FALLBACK_BOXES
+    from pydarknet import Detection
+
+    left, truth, plate, _ = _synthetic_scene(0)
+    right, truth2, plate2, _ = _synthetic_scene(1)
+    shift = left.shape[1]
+    image = np.hstack([left, right])
+    plate2 = (plate2[0] + shift, plate2[1], plate2[2] + shift, plate2[3])
+    blank = [(20.0 + 40 * k, 20.0, 60.0 + 40 * k, 40.0) for k in range(FALLBACK_BOXES)]   # plain grey
+
+    def detector(boxes):
+        return lambda img, thresh, nms, fit_input: [Detection(0, "plate", c, tuple(float(v) for v in b))
+                                                     for c, b in boxes if c >= thresh]
+
+    with lpr.Reader(engine="darknet", countries=["be"]) as reader:
+        assert reader.options.fallback_threshold <= 0.03 < reader.options.plate_threshold
+        monkeypatch.setattr(reader._plate_detector, "detect", detector([(0.03, plate2)]))
+        assert [p.compact for p in reader.read(image)] == [truth2]
+        assert reader.detect_plates(image) == []            # detect_plates keeps to plate_threshold
+        # a box down to plate_threshold reads as a plate: the faint one is not read
+        monkeypatch.setattr(reader._plate_detector, "detect", detector([(0.5, plate), (0.03, plate2)]))
+        assert [p.compact for p in reader.read(image)] == [truth]
+        # ... one that reads as nothing does not count
+        monkeypatch.setattr(reader._plate_detector, "detect", detector([(0.5, blank[0]), (0.03, plate2)]))
+        assert [p.compact for p in reader.read(image)] == [truth2]
+        # only the FALLBACK_BOXES surest faint boxes are read
+        monkeypatch.setattr(reader._plate_detector, "detect",
+                            detector([(0.04, b) for b in blank] + [(0.03, plate2)]))
+        assert reader.read(image) == []
+    with lpr.Reader(engine="darknet", countries=["be"], fallback_threshold=0.05) as reader:   # off
+        monkeypatch.setattr(reader._plate_detector, "detect", detector([(0.03, plate2)]))
+        assert reader.read(image) == []
+    with pytest.raises(ValueError, match="fallback_threshold"):
+        lpr.Reader(engine="darknet", fallback_threshold=-0.1)
 
 
 def test_two_boxes_on_one_plate_give_one_read(monkeypatch):
