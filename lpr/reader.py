@@ -620,19 +620,20 @@ def _drops_sure_characters(candidates: Sequence[Classes], boxes: Sequence[Box], 
     I/1 folded (one glyph, two names)."""
     text = fold_confusions("".join(c[0][0] for c in candidates))
     shorter = fold_confusions(shorter)
-    n, m = len(text), len(shorter)
-    if m >= n:
+    if len(shorter) >= len(text) or not _left_out(text, shorter, [True] * len(text)):
         return False
-    droppable = [_may_be_extra(candidates, boxes, i) for i in range(n)]
-    # any[j] / free[j]: shorter[:j] is text[:i] with characters left out (any of them / only droppable ones)
-    any_way = [True] + [False] * m
-    free_way = [True] + [False] * m
-    for i in range(n):
-        for j in range(m, -1, -1):
-            took = j > 0 and text[i] == shorter[j - 1]
-            any_way[j] = any_way[j] or (took and any_way[j - 1])
-            free_way[j] = (free_way[j] and droppable[i]) or (took and free_way[j - 1])
-    return any_way[m] and not free_way[m]
+    return not _left_out(text, shorter, [_may_be_extra(candidates, boxes, i) for i in range(len(text))])
+
+
+def _left_out(text: str, shorter: str, may_go: Sequence[bool]) -> bool:
+    """Whether `shorter` is `text` with some characters left out, each of them one `may_go`
+    allows (by position in `text`)."""
+    # can[j]: shorter[:j] is what is left of the characters of text seen so far
+    can = [True] + [False] * len(shorter)
+    for i, char in enumerate(text):
+        for j in range(len(shorter), -1, -1):
+            can[j] = (can[j] and may_go[i]) or (j > 0 and char == shorter[j - 1] and can[j - 1])
+    return can[-1]
 
 
 def _checked_box(box: PlateBox) -> PlateBox:
