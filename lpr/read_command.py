@@ -73,8 +73,8 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--fallback-threshold", type=share, default=0.02, metavar="P",
                        help="when no detection down to --plate-threshold reads as a plate, the three surest "
                             "down to this (default 0.02) are read too, each returned only when a format rule "
-                            "fits its reading well (photos: lpr read and lpr eval; --plate-threshold or more "
-                            "turns it off)")
+                            "fits its reading well (photos; lpr video has no fallback; --plate-threshold or "
+                            "more turns it off)")
     group.add_argument("--char-threshold", type=share, default=0.25, metavar="P",
                        help="character detection confidence (default 0.25)")
     group.add_argument("--no-alternatives", dest="alternatives", action="store_false",

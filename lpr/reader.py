@@ -199,7 +199,8 @@ class Reader:
             countries = (default_countries() if countries is None else every_country() if countries == "all"
                          else (countries,))
         self.options = ReaderOptions(plate_threshold=plate_threshold, sure_plate=sure_plate,
-                                     fallback_threshold=fallback_threshold, char_threshold=char_threshold, nms=nms, min_chars=min_chars,
+                                     fallback_threshold=fallback_threshold, char_threshold=char_threshold,
+                                     nms=nms, min_chars=min_chars,
                                      countries=tuple(countries), straighten=straighten,
                                      alternatives=alternatives, eu_band=eu_band, plate_shape=plate_shape,
                                      mercosur_band=mercosur_band, fit_input=fit_input)
@@ -266,11 +267,11 @@ class Reader:
         threshold = self.options.plate_threshold
         found = self._detect(pixels, min(threshold, self.options.fallback_threshold))
         detect_ms = _ms(t)
-        plates = self._read_boxes(pixels, [b for b in found if b.confidence >= threshold], detect_ms, start)
-        if not plates:
-            fainter = sorted((b for b in found if b.confidence < threshold), key=lambda b: -b.confidence)
+        plates = self._read_boxes(pixels, [b for b in found if b.confidence > threshold], detect_ms, start)
+        if not plates:       # (above the threshold, as the detector's own `thresh`: detect_plates)
+            fainter = sorted((b for b in found if b.confidence <= threshold), key=lambda b: -b.confidence)
             if fainter:
-                plates = self._read_boxes(pixels, fainter[:FALLBACK_BOXES], detect_ms, start)
+                plates = self._read_boxes(pixels, fainter[:FALLBACK_BOXES], detect_ms, start, faint=True)
         return plates
 
     def detect_plates(self, image: ImageSource) -> list[PlateBox]:
@@ -311,14 +312,15 @@ class Reader:
 
     def _detect(self, pixels: np.ndarray, thresh: float | None = None) -> list[PlateBox]:
         detector = self._plate_detector
-        found = detector.detect(pixels, thresh=self.options.plate_threshold if thresh is None else thresh, nms=self.options.nms,
-                                fit_input=self.options.fit_input and detector.can_fit_input)
+        found = detector.detect(pixels, thresh=self.options.plate_threshold if thresh is None else thresh,
+                                nms=self.options.nms, fit_input=self.options.fit_input and detector.can_fit_input)
         return [PlateBox(tuple(float(v) for v in det.box), float(det.confidence)) for det in found]
 
     def _read_boxes(self, pixels: np.ndarray, boxes: Sequence[PlateBox], detect_ms: float,
-                    start: float) -> list[PlateRead]:
+                    start: float, faint: bool = False) -> list[PlateRead]:
         colour = self._in_colour(pixels)
-        plates = [read for box in boxes if (read := self._read_plate(pixels, box, detect_ms, colour)) is not None]
+        plates = [read for box in boxes
+                  if (read := self._read_plate(pixels, box, detect_ms, colour, faint)) is not None]
         total = _ms(start)
         return _one_read_per_plate(sorted((_with_total(p, total) for p in plates), key=lambda p: -p.confidence))
 
@@ -358,8 +360,10 @@ class Reader:
         only asked when an option looks for a band by colour)."""
         return self.options.mercosur_band and has_colour(pixels)
 
-    def _read_plate(self, image: np.ndarray, det: PlateBox, detect_ms: float, colour: bool) -> PlateRead | None:
-        """The read of the plate at `det` (None: no plate); `colour`: _in_colour(image)."""
+    def _read_plate(self, image: np.ndarray, det: PlateBox, detect_ms: float, colour: bool,
+                    faint: bool = False) -> PlateRead | None:
+        """The read of the plate at `det` (None: no plate); `colour`: _in_colour(image); `faint`:
+        read as a box under sure_plate whatever its confidence (the fallback's boxes)."""
         crop = crop_plate(image, det.box)
         if crop is None:
             return None
@@ -375,7 +379,7 @@ class Reader:
         if chosen is None:
             return None
         crop, boxes, candidates, match = chosen
-        if det.confidence < self.options.sure_plate and (match is None or match.score < FAINT_PLATE_FIT):
+        if (faint or det.confidence < self.options.sure_plate) and (match is None or match.score < FAINT_PLATE_FIT):
             return None
         chars = tuple(CharRead(c[0][0], c[0][1], crop.box_to_image(b), tuple(c[1:]))
                       for c, b in zip(candidates, boxes))
@@ -582,8 +586,9 @@ def _same_characters(plate: PlateRead, other: PlateRead) -> bool:
 def _margin(first: FormatMatch | None, other: FormatMatch) -> float:
     """How many times better a format must fit `other` than the first reading for it to win:
     ALTERNATIVE_MARGIN, or EXTENSION_MARGIN when `other` is the first's characters with one more
-    added, anywhere."""
-    if first is not None and _one_more(first.compact, other.compact):
+    added, anywhere (O/0 and I/1 folded: the layouts may name one glyph differently once a
+    character moves)."""
+    if first is not None and _one_more(fold_confusions(first.compact), fold_confusions(other.compact)):
         return EXTENSION_MARGIN
     return ALTERNATIVE_MARGIN
 
@@ -616,8 +621,8 @@ def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], index: in
 def _drops_sure_characters(candidates: Sequence[Classes], boxes: Sequence[Box], shorter: str) -> bool:
     """Whether `shorter` is the reading `candidates` (at `boxes`) with characters left out, and
     every way of leaving them out drops one the reader would not trim to fit a format: read
-    surely and sized and spaced like the rest (_may_be_extra). Texts are compared with O/0 and
-    I/1 folded (one glyph, two names)."""
+    surely and sized like the rest, and at either end spaced like the rest (_may_be_extra).
+    Texts are compared with O/0 and I/1 folded (one glyph, two names)."""
     text = fold_confusions("".join(c[0][0] for c in candidates))
     shorter = fold_confusions(shorter)
     if len(shorter) >= len(text) or not _left_out(text, shorter, [True] * len(text)):

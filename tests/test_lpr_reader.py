@@ -463,6 +463,16 @@ def test_a_reading_that_adds_a_character_needs_no_margin(reader):
     first = _reading("ABC124", 0.85, gap_after=3)
     assert choose(first, _reading("ABC1234", 0.87, gap_after=3)) == ("ABC1234", "br-old:LLL-DDDD")
     assert choose(first, _reading("ABC1334", 0.87, gap_after=3)) == ("ABC124", "be:LLL-DDD")
+    # the layouts may name one glyph differently once a character is added: ABC-102 read, then
+    # ABC1O23 (Mercosur, where the fifth is a letter) is still the same characters and one more
+    from lpr.formats.matching import FormatMatch
+    from lpr.reader import ALTERNATIVE_MARGIN, EXTENSION_MARGIN, _margin
+
+    def fitted(compact):
+        return FormatMatch(text=compact, compact=compact, country="", format="", score=0.9, chars=tuple(compact))
+
+    assert _margin(fitted("ABC102"), fitted("ABC1O23")) == EXTENSION_MARGIN
+    assert _margin(fitted("ABC102"), fitted("ABC1D23")) == ALTERNATIVE_MARGIN
 
 
 def test_a_reading_that_leaves_out_a_surely_read_character_does_not_replace_the_first(reader):
@@ -475,12 +485,19 @@ def test_a_reading_that_leaves_out_a_surely_read_character_does_not_replace_the_
         chosen = reader._choose(list(readings), _Rules(reader.options.countries))
         return chosen[3].compact, chosen[3].format
 
-    shorter = _reading("ABC123", 0.95, gap_after=3)
-    assert choose(shorter) == ("ABC123", "be:LLL-DDD")
+    from lpr.reader import ALTERNATIVE_MARGIN
+
+    rules = _Rules(reader.options.countries)
+    shorter = _reading("ABC123", 0.99, gap_after=3)
     first = _reading("ABC123I", 0.95, gap_after=3)
+    # by its score alone the shorter reading would win: it fits clearly better
+    assert reader._choose([shorter], rules)[3].score > ALTERNATIVE_MARGIN * reader._choose([first], rules)[3].score
+    assert choose(shorter) == ("ABC123", "be:LLL-DDD")
     assert choose(first, shorter) == ("ABC1231", "br-old:LLL-DDDD")
-    # a character left out in the middle counts too
-    assert choose(first, _reading("ABC12I", 0.95, gap_after=3))[0] == "ABC1231"
+    # a character left out in the middle counts too (ABC-1123 read with its second 1 as I)
+    middle = _reading("ABC1I23", 0.95, gap_after=3)
+    assert reader._choose([shorter], rules)[3].score > ALTERNATIVE_MARGIN * reader._choose([middle], rules)[3].score
+    assert choose(middle, shorter) == ("ABC1123", "br-old:LLL-DDDD")
     unsure = _reading("ABC123I", 0.95, gap_after=3)
     unsure[2][-1] = (("I", 0.6), ("Q", 0.01))
     assert choose(unsure, shorter) == ("ABC123", "be:LLL-DDD")
@@ -631,6 +648,7 @@ def test_faint_boxes_are_read_when_nothing_else_reads_as_a_plate(monkeypatch):
     boxes down to fallback_threshold are read (and, being faint, returned only when a format
     fits them well); not when a surer box read as a plate, and not below fallback_threshold."""
     from lpr.reader import FALLBACK_BOXES
+    from lpr.recognition.char_classifier import CharClassifier
     from pydarknet import Detection
 
     left, truth, plate, _ = _synthetic_scene(0)
@@ -657,11 +675,18 @@ def test_faint_boxes_are_read_when_nothing_else_reads_as_a_plate(monkeypatch):
         assert [p.compact for p in reader.read(image)] == [truth2]
         # only the FALLBACK_BOXES surest faint boxes are read
         monkeypatch.setattr(reader._plate_detector, "detect",
-                            detector([(0.04, b) for b in blank] + [(0.03, plate2)]))
+                            detector([(0.03, plate2)] + [(0.04, b) for b in blank]))
         assert reader.read(image) == []
     with lpr.Reader(engine="darknet", countries=["be"], fallback_threshold=0.05) as reader:   # off
         monkeypatch.setattr(reader._plate_detector, "detect", detector([(0.03, plate2)]))
         assert reader.read(image) == []
+    # a fallback box is returned only when a format fits its reading, whatever sure_plate says
+    with lpr.Reader(engine="darknet", countries=["be"], sure_plate=0.01) as reader:
+        monkeypatch.setattr(reader._plate_detector, "detect", detector([(0.03, plate2)]))
+        assert [p.compact for p in reader.read(image)] == [truth2]
+        monkeypatch.setattr(CharClassifier, "classify", lambda self, crops: [(("W", 0.9), ("M", 0.05))] * len(crops))
+        assert reader.read(image) == []
+        assert [p.compact for p in reader.read_boxes(image, [lpr.PlateBox(plate2, 0.03)])] == ["W" * len(truth2)]
     with pytest.raises(ValueError, match="fallback_threshold"):
         lpr.Reader(engine="darknet", fallback_threshold=-0.1)
 
@@ -860,6 +885,8 @@ def test_cli_self_label_writes_the_plates_it_reads_surely(tmp_path, capsys):
 
 
 def test_read_is_detect_plates_then_read_boxes(reader, example_images):
+    """On photos where a box above plate_threshold reads as a plate (every example image):
+    when none does, read() also tries its fallback (test_faint_boxes_are_read_...)."""
     def strip(plates):
         return [dataclasses.replace(p, timings=lpr.Timings()) for p in plates]
 
