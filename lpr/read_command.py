@@ -158,12 +158,13 @@ def run_read(args: argparse.Namespace) -> int:
                 _emit(args, {"image": str(path), "error": str(pixels)}, error=True)
                 continue
             start = time.perf_counter()
-            plates = reader.read(pixels)
+            read = reader.read(pixels)
             ms = (time.perf_counter() - start) * 1000.0
+            plates = [p for p in read if p.confidence >= args.min_confidence]
             if args.json:
                 _emit(args, {"image": str(path), "plates": [_plate_dict(p) for p in plates], "ms": round(ms, 2)})
             else:
-                _emit(args, _table(path, plates, ms))
+                _emit(args, _table(path, plates, ms, hidden=len(read) - len(plates), below=args.min_confidence))
             if args.draw is not None:
                 from .drawing import draw_plates, write_image
 
@@ -207,10 +208,11 @@ def _emit(args: argparse.Namespace, item, error: bool = False) -> None:
         tqdm.write(item, file=sys.stdout)
 
 
-def _table(path: Path, plates, ms: float) -> str:
+def _table(path: Path, plates, ms: float, hidden: int = 0, below: float = 0.0) -> str:
+    left_out = f", {hidden} under {below:g} not shown" if hidden else ""
     if not plates:
-        return f"{path}: no plate read ({ms:.1f} ms)"
-    lines = [f"{path}: {len(plates)} plate{'s' if len(plates) > 1 else ''} ({ms:.1f} ms)"]
+        return f"{path}: no plate read ({ms:.1f} ms{left_out})"
+    lines = [f"{path}: {len(plates)} plate{'s' if len(plates) > 1 else ''} ({ms:.1f} ms{left_out})"]
     for p in plates:
         where = ",".join(f"{v:.0f}" for v in p.box)
         rule = f"{p.country}" if p.country else "-"
@@ -276,6 +278,9 @@ def add_read_commands(subparsers: argparse._SubParsersAction) -> None:
     read.add_argument("--draw", type=Path, metavar="OUTDIR", help="write annotated images (boxes, text) here")
     read.add_argument("--recursive", action="store_true", help="look into sub-folders of folders")
     read.add_argument("--quiet", action="store_true", help="no progress bar")
+    read.add_argument("--min-confidence", type=share, default=0.0, metavar="C",
+                      help="show (table, JSON, --draw) only the reads of PlateRead.confidence C or more "
+                           "(default 0: every read; what each threshold keeps: lpr eval --curve)")
     add_reader_options(read)
     read.set_defaults(func=run_read)
 

@@ -292,6 +292,21 @@ def test_cli_json_lines_and_exit_status(tmp_path, example_images):
     assert only_bad.returncode == 1
 
 
+def test_cli_min_confidence_shows_only_the_surer_reads(capsys, example_images):
+    from lpr.cli import main
+
+    image = next(path for path, _ in example_images if path.stem.endswith("t100"))   # reads of 0.06-0.94
+    assert main(["read", "--json", "--quiet", "--engine", "darknet", str(image)]) == 0
+    every = json.loads(capsys.readouterr().out)["plates"]
+    assert main(["read", "--json", "--quiet", "--engine", "darknet", "--min-confidence", "0.3", str(image)]) == 0
+    kept = json.loads(capsys.readouterr().out)["plates"]
+    assert kept == [p for p in every if p["confidence"] >= 0.3] and 0 < len(kept) < len(every)
+    assert main(["read", "--quiet", "--engine", "darknet", "--min-confidence", "0.3", str(image)]) == 0
+    table = capsys.readouterr().out
+    assert f"{len(every) - len(kept)} under 0.3 not shown" in table and table.count(" box ") == len(kept)
+    assert main(["read", "--min-confidence", "1.5", str(image)]) == 2
+
+
 def test_lpr_read_decodes_ahead_in_a_thread_in_order_with_errors_in_place(tmp_path, monkeypatch):
     import lpr.image_input
     from lpr.read_command import decoded_ahead
