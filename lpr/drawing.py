@@ -22,6 +22,7 @@ MATCHED = (60, 200, 0)        # BGR: a plate whose text fits a country's format
 UNMATCHED = (0, 165, 255)     # the raw characters, no format matched
 CHARS = (255, 190, 0)
 FONT = 0                      # cv2.FONT_HERSHEY_SIMPLEX (no cv2 import at module load)
+LABEL_TRIES = 4               # spots above (and below) a box tried for a label that would cover another
 
 
 class ImageWriteError(ValueError):
@@ -86,18 +87,37 @@ def _style(width: int, height: int) -> dict[str, float | int]:
 
 
 def _label_origin(x1: int, y1: int, y2: int, label_w: int, label_h: int,
-                  width: int, height: int) -> tuple[int, int]:
+                  width: int, height: int, placed: Sequence[tuple[int, int, int, int]] = ()) -> tuple[int, int]:
     """Top-left corner of the label: above the box when it fits, else below it, else inside
-    its top edge; always inside the image when the label is smaller than the image."""
+    its top edge; always inside the image when the label is smaller than the image. When that
+    spot overlaps a label already `placed` (x1, y1, x2, y2), the nearest free spot above the
+    box, or else below it, in steps of the label's height (two plates side by side in the
+    distance would write over each other's text); the first spot when none is free."""
     x = min(max(x1, 0), max(width - label_w, 0))
+
+    def inside(y: int) -> int:
+        return min(max(y, 0), max(height - label_h, 0))
+
     if y1 - label_h >= 0:
-        y = y1 - label_h
+        first = y1 - label_h
     elif y2 + label_h <= height:
-        y = max(y2, 0)
+        first = max(y2, 0)
     else:
-        y = y1
-    y = min(max(y, 0), max(height - label_h, 0))
-    return x, y
+        first = y1
+    first = inside(first)
+    if not placed:
+        return x, first
+
+    def free(y: int) -> bool:
+        return not any(x < px2 and px1 < x + label_w and y < py2 and py1 < y + label_h
+                       for px1, py1, px2, py2 in placed)
+
+    above = [y1 - label_h * k for k in range(1, LABEL_TRIES + 1) if y1 - label_h * k >= 0]
+    below = [y2 + label_h * k for k in range(LABEL_TRIES) if y2 + label_h * (k + 1) <= height]
+    for y in [first] + above + below:
+        if free(y):
+            return x, y
+    return x, first
 
 
 def draw_plates(image_bgr: np.ndarray, plates: Sequence[PlateRead], *, show_chars: bool = True,
@@ -123,6 +143,7 @@ def draw_plates(image_bgr: np.ndarray, plates: Sequence[PlateRead], *, show_char
                 corners = _points(char.box, width, height)
                 if corners is not None:
                     cv2.rectangle(out, corners[0], corners[1], CHARS, style["chars"], cv2.LINE_AA)
+    placed: list[tuple[int, int, int, int]] = []     # the labels drawn so far: the first plates' get their spot
     for i, plate in enumerate(plates):
         corners = _points(plate.box, width, height)
         if corners is None:
@@ -138,7 +159,11 @@ def draw_plates(image_bgr: np.ndarray, plates: Sequence[PlateRead], *, show_char
         (text_w, text_h), baseline = cv2.getTextSize(text, FONT, scale, thick)
         pad = max(1, round(text_h * 0.3))
         label_w, label_h = text_w + 2 * pad, text_h + baseline + 2 * pad
-        lx, ly = _label_origin(x1, y1, y2, label_w, label_h, width, height)
+        lx, ly = _label_origin(x1, y1, y2, label_w, label_h, width, height, placed)
+        placed.append((lx, ly, lx + label_w, ly + label_h))
+        if ly + label_h < y1 or ly > y2:      # moved off the box by other labels: a line leads back to it
+            cv2.line(out, (lx + pad, ly + label_h - 1 if ly < y1 else ly), (max(x1, lx + pad), y1 if ly < y1 else y2),
+                     color, style["chars"], cv2.LINE_AA)
         cv2.rectangle(out, (lx, ly), (lx + label_w - 1, ly + label_h - 1), color, cv2.FILLED)
         cv2.putText(out, text, (lx + pad, ly + pad + text_h), FONT, scale, (0, 0, 0), thick, cv2.LINE_AA)
     return out

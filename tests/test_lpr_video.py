@@ -583,6 +583,22 @@ def test_labels_stay_inside_the_image():
     assert _label_origin(50, 0, 240, 80, 20, 320, 240) == (50, 0)
     # at the right edge: shifted left to fit
     assert _label_origin(300, 100, 130, 80, 20, 320, 240) == (240, 80)
+    # a spot another label took: the next free one above the box, else below it
+    assert _label_origin(50, 100, 130, 80, 20, 320, 240, [(40, 75, 120, 95)]) == (50, 40)
+    assert _label_origin(50, 30, 60, 80, 20, 320, 240, [(40, 5, 120, 25)]) == (50, 60)
+    assert _label_origin(50, 100, 130, 80, 20, 320, 240, [(200, 75, 280, 95)]) == (50, 80)   # no overlap
+    # nowhere free: the first spot
+    everywhere = [(0, 0, 320, 240)]
+    assert _label_origin(50, 100, 130, 80, 20, 320, 240, everywhere) == (50, 80)
+    # two plates side by side: their labels do not cover each other
+    pair = [plate("1-ABC-234", 0.9, (100, 100, 180, 120), country="be"),
+            plate("1-XYZ-987", 0.8, (110, 102, 190, 122), country="be")]
+    white = np.full((240, 320, 3), 255, np.uint8)
+    one = draw_plates(white, pair[:1], show_chars=False)[:100]      # above the boxes: the labels
+    both = draw_plates(white, pair, show_chars=False)[:100]
+    first_label = (one != 255).any(axis=2)
+    assert first_label.any() and np.array_equal(both[first_label], one[first_label])
+    assert ((both != 255).any(axis=2) & ~first_label).sum() > 0.5 * first_label.sum()
     # the drawn label of a plate at the very top is inside the image (fill colour present)
     drawn = draw_plates(np.zeros((240, 320, 3), np.uint8), [plate("1-ABC-234", 0.9, (250, 0, 320, 20), country="be")])
     assert drawn[20:40, 200:320].any()
