@@ -143,7 +143,9 @@ def draw_plates(image_bgr: np.ndarray, plates: Sequence[PlateRead], *, show_char
                 corners = _points(char.box, width, height)
                 if corners is not None:
                     cv2.rectangle(out, corners[0], corners[1], CHARS, style["chars"], cv2.LINE_AA)
-    placed: list[tuple[int, int, int, int]] = []     # the labels drawn so far: the first plates' get their spot
+    placed: list[tuple[int, int, int, int]] = []     # the labels so far: the first plates' get their spot
+    drawn_labels = []
+    scale, thick = style["font_scale"], style["font_thickness"]
     for i, plate in enumerate(plates):
         corners = _points(plate.box, width, height)
         if corners is None:
@@ -155,15 +157,16 @@ def draw_plates(image_bgr: np.ndarray, plates: Sequence[PlateRead], *, show_char
         text = ascii_only(text)
         if not text:
             continue
-        scale, thick = style["font_scale"], style["font_thickness"]
         (text_w, text_h), baseline = cv2.getTextSize(text, FONT, scale, thick)
         pad = max(1, round(text_h * 0.3))
         label_w, label_h = text_w + 2 * pad, text_h + baseline + 2 * pad
         lx, ly = _label_origin(x1, y1, y2, label_w, label_h, width, height, placed)
         placed.append((lx, ly, lx + label_w, ly + label_h))
         if ly + label_h < y1 or ly > y2:      # moved off the box by other labels: a line leads back to it
-            cv2.line(out, (lx + pad, ly + label_h - 1 if ly < y1 else ly), (max(x1, lx + pad), y1 if ly < y1 else y2),
-                     color, style["chars"], cv2.LINE_AA)
+            start = (lx + pad, ly + label_h - 1 if ly < y1 else ly)
+            cv2.line(out, start, (max(x1, lx + pad), y1 if ly < y1 else y2), color, style["chars"], cv2.LINE_AA)
+        drawn_labels.append((lx, ly, label_w, label_h, pad, text_h, text, color))
+    for lx, ly, label_w, label_h, pad, text_h, text, color in drawn_labels:    # on top of every line
         cv2.rectangle(out, (lx, ly), (lx + label_w - 1, ly + label_h - 1), color, cv2.FILLED)
         cv2.putText(out, text, (lx + pad, ly + pad + text_h), FONT, scale, (0, 0, 0), thick, cv2.LINE_AA)
     return out
