@@ -50,8 +50,8 @@ SAME_CHAR_IOU = 0.5        # two reads' characters overlapping this much are one
 SAME_PLATE_SHARE = 0.5     # ... and a read with this share of its characters on a surer read's is that plate
 FAINT_PLATE_FIT = 0.8      # a detection less sure than ReaderOptions.sure_plate is a plate only when a
                            # format rule fits its reading at least this well (score in [0, 1])
-FALLBACK_BOXES = 3         # read(): when no box at plate_threshold or above reads as a plate, at most this
-                           # many of the next boxes (down to ReaderOptions.fallback_threshold) are read
+FALLBACK_BOXES = 3         # read(): when no box above plate_threshold reads as a plate, at most this many
+                           # of the next boxes (down to ReaderOptions.fallback_threshold) are read
 ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
                            # a format fits it this many times better (near ties are read alike)
 EXTENSION_MARGIN = 1.0     # ... but a reading that keeps all of the choice's characters and adds one,
@@ -75,7 +75,7 @@ class ReaderOptions:
                                        # characters cannot be read is dropped anyway (min_chars) ...
     sure_plate: float = 0.1            # ... and one less sure than this is kept only when a format rule
                                        # fits its reading well (FAINT_PLATE_FIT): signs and logos seldom do
-    fallback_threshold: float = 0.02   # read(): when no box down to plate_threshold reads as a plate, the
+    fallback_threshold: float = 0.02   # read(): when no box above plate_threshold reads as a plate, the
                                        # FALLBACK_BOXES surest boxes down to this are read (faint, as above)
     char_threshold: float = 0.25       # character detector confidence (best class)
     nms: float = 0.45
