@@ -71,7 +71,7 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
                        help="a detection less sure than this (default 0.1) is returned only when a format rule "
                             "fits its reading well")
     group.add_argument("--fallback-threshold", type=share, default=0.02, metavar="P",
-                       help="when no detection down to --plate-threshold reads as a plate, the three surest "
+                       help="when no detection above --plate-threshold reads as a plate, the three surest "
                             "down to this (default 0.02) are read too, each returned only when a format rule "
                             "fits its reading well (photos; lpr video has no fallback; --plate-threshold or "
                             "more turns it off)")
@@ -211,7 +211,7 @@ def _emit(args: argparse.Namespace, item, error: bool = False) -> None:
 def _table(path: Path, plates, ms: float, hidden: int = 0, below: float = 0.0) -> str:
     left_out = f", {hidden} under {below:g} not shown" if hidden else ""
     if not plates:
-        return f"{path}: no plate read ({ms:.1f} ms{left_out})"
+        return f"{path}: {'no plate shown' if hidden else 'no plate read'} ({ms:.1f} ms{left_out})"
     lines = [f"{path}: {len(plates)} plate{'s' if len(plates) > 1 else ''} ({ms:.1f} ms{left_out})"]
     for p in plates:
         where = ",".join(f"{v:.0f}" for v in p.box)
