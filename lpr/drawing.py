@@ -94,17 +94,13 @@ def _label_origin(x1: int, y1: int, y2: int, label_w: int, label_h: int,
     box, or else below it, in steps of the label's height (two plates side by side in the
     distance would write over each other's text); the first spot when none is free."""
     x = min(max(x1, 0), max(width - label_w, 0))
-
-    def inside(y: int) -> int:
-        return min(max(y, 0), max(height - label_h, 0))
-
     if y1 - label_h >= 0:
         first = y1 - label_h
     elif y2 + label_h <= height:
         first = max(y2, 0)
     else:
         first = y1
-    first = inside(first)
+    first = min(max(first, 0), max(height - label_h, 0))
     if not placed:
         return x, first
 

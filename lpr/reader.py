@@ -158,7 +158,7 @@ class Reader:
       an old Brazilian plate (ABC-1234) whose fifth character, a 0 or 1, was read as O or I keeps
       its digit. Off by default: it reads more Brazilian and US plates exactly, and fewer
       Brazilian ones with O/0 forgiven (docs/results-log.md: the Mercosur band).
-    - ``fallback_threshold`` (read() only): when none of the boxes down to plate_threshold
+    - ``fallback_threshold`` (read() only): when none of the boxes above plate_threshold
       reads as a plate, the few surest boxes down to this are read too (faint detections,
       returned only when a format rule fits their reading well); plate_threshold or more: off.
     - ``fit_input``: run the plate detector at the smallest input that detects what its cfg's
@@ -255,7 +255,7 @@ class Reader:
         """The plates in ``image`` (path, encoded bytes or array; see lpr.image_input),
         most confident first. Raises lpr.ImageError for an unusable image.
 
-        The detector's boxes down to plate_threshold are read (``read_boxes(image,
+        The detector's boxes above plate_threshold are read (``read_boxes(image,
         detect_plates(image))``); when none of them reads as a plate, the FALLBACK_BOXES surest
         boxes between fallback_threshold and plate_threshold are read as well, each returned only
         when a format rule fits its reading well (as every box under sure_plate): a photo whose
@@ -595,7 +595,7 @@ def _margin(first: FormatMatch | None, other: FormatMatch) -> float:
 
 def _one_more(text: str, longer: str) -> bool:
     """Whether `longer` is `text` with one character added, anywhere."""
-    return len(longer) == len(text) + 1 and any(longer[:i] + longer[i + 1:] == text for i in range(len(longer)))
+    return len(longer) == len(text) + 1 and _left_out(longer, text, [True] * len(longer))
 
 
 def _may_be_extra(candidates: Sequence[Classes], boxes: Sequence[Box], index: int) -> bool:
