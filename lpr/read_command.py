@@ -94,6 +94,9 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
                        help="run the plate detector at its cfg's input size for every image, not at the "
                             "smaller input that detects the same (pydarknet.fitted_input_size: the default, "
                             "which saves time on square and 4:3 images)")
+    group.add_argument("--no-large-plates", dest="large_plates", action="store_false",
+                       help="run the plate detector once, not also at half its input size, where close-ups "
+                            "too large for it are found (the default; a quarter of the first pass's work)")
     group.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
                        help="read the models from DIR (<name>.cfg/.weights) instead of the package's")
 
@@ -105,7 +108,7 @@ def reader_from_args(args: argparse.Namespace):
                   plate_threshold=args.plate_threshold, sure_plate=args.sure_plate,
                   fallback_threshold=args.fallback_threshold, char_threshold=args.char_threshold,
                   alternatives=args.alternatives, eu_band=args.eu_band, plate_shape=args.plate_shape,
-                  mercosur_band=args.mercosur_band, fit_input=args.fit_input,
+                  mercosur_band=args.mercosur_band, fit_input=args.fit_input, large_plates=args.large_plates,
                   cnn_engine=args.cnn_engine,
                   cnn_model=args.cnn_model, models_dir=args.models_dir)
 

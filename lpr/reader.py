@@ -20,6 +20,8 @@ from typing import NamedTuple
 
 import numpy as np
 
+from pydarknet import Detection
+
 from . import model_files as mf
 from .char_detection import CharCandidates, CharDetector
 from .char_layout import reading_order, skew_angle
@@ -61,6 +63,10 @@ EXTENSION_MARGIN = 1.0     # ... but a reading that keeps all of the choice's ch
 ALTERNATIVE_SURENESS = 0.9  # ... and, when no format fits the choice, only when its characters were
                             # read at least this share as surely (geometric means): a plate of a layout
                             # no rule has is not traded for a worse reading that happens to fit one
+LARGE_PLATE_SCALE = 0.5    # ReaderOptions.large_plates: the second pass's input, as a share of the cfg's,
+LARGE_PLATE_TRIGGER = 96   # ... run when the first pass has a box at least this wide in the cfg's input pixels,
+LARGE_PLATE_WIDTH = 128    # ... and keep its boxes at least this wide (where they fit plates better than the first's)
+LARGE_PLATE_SURE = 0.3     # ... and this sure (at half the size the detector takes more for a plate)
 TALL_BOX = 2.5             # a plate whose box, its tilt undone, is less than this many times as wide as tall
                            # is tall: only layouts drawn on tall plates (rules.TALL_PLATE: US and
                            # Brazilian plates, two-row European ones) fit its reading. A European
@@ -96,6 +102,9 @@ class ReaderOptions:
                                        # cfg's 640x384 does (pydarknet.fitted_input_size: a square photo at
                                        # 448x384, a 16:9 frame unchanged), where the engine can
                                        # (can_fit_input; not darknet in a CUDA build)
+    large_plates: bool = True          # plate detector: run it a second time at LARGE_PLATE_SCALE of its input
+                                       # (a quarter of the work), where close-ups too large for its anchors are
+                                       # found surely, and keep the surer of overlapping boxes (can_fit_input)
 
     def __post_init__(self) -> None:
         for name in ("plate_threshold", "sure_plate", "fallback_threshold", "char_threshold", "nms"):
@@ -165,6 +174,11 @@ class Reader:
       size detects (the same scale, less of the letterbox's grey; pydarknet.fitted_input_size):
       a square photo at 70% of a 16:9 frame's pixels, with the same detections (README,
       Reading plates); False: the cfg's size for every image.
+    - ``large_plates``: also run the plate detector at half its input size, where a plate too
+      large for its anchors (a close-up: a plate a third of the photo wide or more) is found
+      surely, for a quarter of the first pass's work; of two boxes of both passes on one plate
+      (IoU above ``nms``) the surer is kept. Where the engine cannot resize the network (darknet
+      in a CUDA build) there is one pass.
 
     One Reader may be used from several threads (each network has its own lock).
     """
@@ -175,7 +189,7 @@ class Reader:
                  nms: float = 0.45, min_chars: int = 2,
                  straighten: bool = True, alternatives: bool = True, eu_band: bool = True,
                  plate_shape: bool = True, mercosur_band: bool = False, fit_input: bool = True,
-                 cnn_engine: str = "auto", cnn_model: str = "compact",
+                 large_plates: bool = True, cnn_engine: str = "auto", cnn_model: str = "compact",
                  models_dir: str | os.PathLike | None = None) -> None:
         if segmenter not in SEGMENTERS:
             raise ValueError(f"segmenter must be one of {', '.join(SEGMENTERS)}, got {segmenter!r}")
@@ -203,7 +217,8 @@ class Reader:
                                      nms=nms, min_chars=min_chars,
                                      countries=tuple(countries), straighten=straighten,
                                      alternatives=alternatives, eu_band=eu_band, plate_shape=plate_shape,
-                                     mercosur_band=mercosur_band, fit_input=fit_input)
+                                     mercosur_band=mercosur_band, fit_input=fit_input,
+                                     large_plates=large_plates)
         self.engine = resolve_engine(engine)
         self.segmenter, self.recognizer = segmenter, recognizer
         self.cnn_model = cnn_model if recognizer == "cnn" else None
@@ -311,9 +326,17 @@ class Reader:
             raise RuntimeError("this Reader is closed")
 
     def _detect(self, pixels: np.ndarray, thresh: float | None = None) -> list[PlateBox]:
-        detector = self._plate_detector
-        found = detector.detect(pixels, thresh=self.options.plate_threshold if thresh is None else thresh,
-                                nms=self.options.nms, fit_input=self.options.fit_input and detector.can_fit_input)
+        detector, options = self._plate_detector, self.options
+        thresh = options.plate_threshold if thresh is None else thresh
+        fit = options.fit_input and detector.can_fit_input
+        found = detector.detect(pixels, thresh=thresh, nms=options.nms, fit_input=fit)
+        if options.large_plates and detector.can_fit_input:
+            scale = _letterbox_scale(pixels, detector.config)
+            if any(_wider(det, scale, LARGE_PLATE_TRIGGER) for det in found):
+                zoomed_out = detector.detect(pixels, thresh=thresh, nms=options.nms, fit_input=fit,
+                                             input_scale=LARGE_PLATE_SCALE)
+                found = _surest_per_plate(found + [d for d in zoomed_out if d.confidence >= LARGE_PLATE_SURE
+                                                    and _wider(d, scale, LARGE_PLATE_WIDTH)], options.nms)
         return [PlateBox(tuple(float(v) for v in det.box), float(det.confidence)) for det in found]
 
     def _read_boxes(self, pixels: np.ndarray, boxes: Sequence[PlateBox], detect_ms: float,
@@ -564,6 +587,28 @@ class _Memo:
 def _sureness(candidates: Sequence[Classes]) -> float:
     """The geometric mean of a reading's best-class probabilities (0 for no characters)."""
     return geometric_mean(c[0][1] for c in candidates)
+
+
+def _letterbox_scale(pixels: np.ndarray, config) -> float:
+    """How much the plate detector's letterbox shrinks the image into its cfg's input."""
+    h, w = pixels.shape[:2]
+    return min(config.width / w, config.height / h)
+
+
+def _wider(det: Detection, scale: float, width: float) -> bool:
+    """Whether a box is at least ``width`` wide in the plate detector's cfg input (image pixels
+    times ``scale``)."""
+    return (det.box[2] - det.box[0]) * scale >= width
+
+
+def _surest_per_plate(found: list[Detection], nms: float) -> list[Detection]:
+    """The detections of two passes of the plate detector, most confident first, without a box
+    that overlaps a surer one by more than ``nms`` (IoU; darknet's NMS rule, across the passes)."""
+    kept: list[Detection] = []
+    for det in sorted(found, key=lambda d: -d.confidence):
+        if nms <= 0 or all(xyxy_iou(det.box, other.box) <= nms for other in kept):
+            kept.append(det)
+    return kept
 
 
 def _one_read_per_plate(plates: list[PlateRead]) -> list[PlateRead]:

@@ -345,15 +345,33 @@ class NetworkConfig:
             stride = math.lcm(stride, self.height // h, self.width // w)
         return stride
 
-    def fitted_input_size(self, image_w: int, image_h: int) -> tuple[int, int]:
-        """pydarknet.fitted_input_size of an image for this network's input and input_stride:
-        the smaller input that detects what the cfg's size does. ValueError when the network
-        cannot take other input sizes (input_stride is None: darknet cannot resize it)."""
+    def fitted_input_size(self, image_w: int, image_h: int, scale: float = 1.0) -> tuple[int, int]:
+        """pydarknet.fitted_input_size of an image for this network's input (times ``scale``:
+        scaled_input_size) and input_stride: the smaller input that detects what that size does.
+        ValueError when the network cannot take other input sizes (input_stride is None: darknet
+        cannot resize it)."""
+        return fitted_input_size(image_w, image_h, *self.scaled_input_size(scale), self._resize_stride())
+
+    def scaled_input_size(self, scale: float) -> tuple[int, int]:
+        """The cfg's (width, height) times ``scale`` (0 < scale <= 1), each side rounded to a
+        multiple of input_stride (at least one stride): the input at which the network sees
+        objects ``scale`` times their size at the cfg's, so that it finds those too large for it
+        there (its anchors and receptive field). ValueError for a scale out of range or a network
+        that cannot take other input sizes."""
+        if not 0.0 < scale <= 1.0:
+            raise ValueError(f"input scale must be in (0, 1], got {scale}")
+        if scale == 1.0:
+            return self.width, self.height
+        stride = self._resize_stride()
+        return (max(stride, round(self.width * scale / stride) * stride),
+                max(stride, round(self.height * scale / stride) * stride))
+
+    def _resize_stride(self) -> int:
         stride = self.input_stride
         if stride is None:
-            raise ValueError(f"fit_input needs a network that can take other input sizes; {self.path.name} "
-                             "has layers that cannot (darknet cannot resize them)")
-        return fitted_input_size(image_w, image_h, self.width, self.height, stride)
+            raise ValueError(f"fit_input and input_scale need a network that can take other input sizes; "
+                             f"{self.path.name} has layers that cannot (darknet cannot resize them)")
+        return stride
 
     @property
     def output_layers(self) -> list[int]:

@@ -233,6 +233,45 @@ def test_fitted_input_detects_what_the_full_input_does(plate_engines, frames):
     assert found >= 10, "the cuts should show plates"
 
 
+@pytest.mark.parametrize("thresh", THRESHOLDS)
+def test_half_size_input_engines_agree(plate_engines, frames, thresh):
+    """input_scale=0.5 (the reader's large-plate pass): both engines run the plate detector at
+    half its input, fitted or not, and agree; the boxes are in the image's pixels."""
+    ocv, dn = plate_engines
+    frame = next(iter(frames.values()))
+    sizes = {"square centre": (256, 192), "16:9": (320, 192), "portrait 333x517": (192, 192)}
+    crops = _shaped_crops(frame)
+    for name, size in sizes.items():
+        image = crops[name]
+        ours = ocv.detect(image, thresh=thresh, fit_input=True, input_scale=0.5)
+        expected = dn.detect(image, thresh=thresh, fit_input=True, input_scale=0.5)
+        assert dn._handle.input_size_in_use == size
+        assert_same_detections(ours, expected)
+    assert_same_detections(ocv.detect(frame, thresh=thresh, input_scale=0.5),
+                           dn.detect(frame, thresh=thresh, input_scale=0.5))
+    with pytest.raises(ValueError, match="input_scale"):
+        ocv.detect(frame, input_scale=0.0)
+
+
+def test_inputs_of_several_shapes_in_turn_give_what_each_gives_alone(plate_engines, frames):
+    """OpenCVYolo keeps a network per input shape (the last shapes_kept): shapes in turn, more
+    of them than it keeps, detect what a fresh engine detects for each, and closing drops them."""
+    ocv, _ = plate_engines
+    frame = next(iter(frames.values()))
+    crops = list(_shaped_crops(frame).values())
+    runs = [(image, scale) for image in crops for scale in (1.0, 0.5)]
+    assert len({ocv.config.fitted_input_size(im.shape[1], im.shape[0], s) for im, s in runs}) > ocv.shapes_kept
+    with OpenCVYolo(PLATE_CFG, PLATE_WEIGHTS, names=["plate"]) as engine:
+        first = [engine.detect(im, thresh=0.05, fit_input=True, input_scale=s) for im, s in runs]
+        assert len(engine._by_shape) == engine.shapes_kept
+        again = [engine.detect(im, thresh=0.05, fit_input=True, input_scale=s) for im, s in reversed(runs)]
+    assert not engine._by_shape
+    for (image, scale), a, b in zip(runs, first, reversed(again)):
+        with OpenCVYolo(PLATE_CFG, PLATE_WEIGHTS, names=["plate"]) as fresh:
+            alone = fresh.detect(image, thresh=0.05, fit_input=True, input_scale=scale)
+        assert a == alone and b == alone
+
+
 # --------------------------------------------------------------------------- a 36-class network
 MULTI_CLASS_CFG = """\
 [net]

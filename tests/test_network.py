@@ -262,6 +262,46 @@ def test_input_stride_from_the_cfg(yolov3_tiny, tiny_yolo, tmp_path):
         pydarknet.parse_cfg(dense).fitted_input_size(640, 200)
 
 
+def test_scaled_input_size_keeps_to_the_stride(yolov3_tiny, tiny_yolo, tmp_path):
+    """input_scale's size: the cfg's times the scale, each side a whole number of strides (at
+    least one); fitted_input_size fits that size to the image."""
+    config = pydarknet.parse_cfg(yolov3_tiny[0])                   # 416x416, stride 32
+    assert config.scaled_input_size(1.0) == (416, 416)
+    assert config.scaled_input_size(0.75) == (320, 320)            # 312 -> 9.75 strides -> 10
+    assert config.scaled_input_size(0.25) == (96, 96)              # 104 -> 3.25 strides -> 3
+    assert config.scaled_input_size(0.01) == (32, 32)
+    assert config.fitted_input_size(640, 200, 0.75) == pydarknet.fitted_input_size(640, 200, 320, 320, 32)
+    assert config.fitted_input_size(640, 200, 0.75) != config.fitted_input_size(640, 200)
+    for bad in (0.0, -0.5, 1.5):
+        with pytest.raises(ValueError, match="input scale"):
+            config.scaled_input_size(bad)
+    dense = tmp_path / "dense.cfg"
+    dense.write_text("[net]\nwidth=32\nheight=32\nchannels=3\n\n[convolutional]\nfilters=4\nsize=3\n"
+                     "stride=2\npad=1\nactivation=leaky\n\n[connected]\noutput=10\nactivation=linear\n")
+    with pytest.raises(ValueError, match="other input sizes"):
+        pydarknet.parse_cfg(dense).scaled_input_size(0.5)
+
+
+def test_input_scale_equals_a_network_built_at_that_size(yolov3_tiny, street_image, tmp_path):
+    """detect(input_scale=s) runs the network at scaled_input_size(s) (fitted, with fit_input):
+    it finds what a network whose cfg asks for that size finds, in the image's pixels."""
+    cfg, weights = yolov3_tiny
+    with pydarknet.Network(cfg, weights) as net, \
+            pydarknet.Network(_cfg_at_size(cfg, tmp_path, 320, 320), weights) as small:
+        scaled = net.detect(street_image, thresh=0.3, input_scale=0.75)
+        assert net._handle.input_size_in_use == (320, 320)
+        expected = small.detect(street_image, thresh=0.3)
+        assert len(scaled) == len(expected) > 0
+        for a, b in zip(scaled, expected):
+            assert a.class_id == b.class_id and a.confidence == pytest.approx(b.confidence, abs=1e-6)
+            np.testing.assert_allclose(a.box, b.box, atol=1e-3)
+        net.detect(street_image, thresh=0.3, fit_input=True, input_scale=0.75)
+        assert net._handle.input_size_in_use == net.config.fitted_input_size(*street_image.shape[1::-1], 0.75)
+        for bad in (0.0, 2.0):
+            with pytest.raises(ValueError, match="input_scale"):
+                net.detect(street_image, input_scale=bad)
+
+
 def _cfg_at_size(cfg, tmp_path, width, height):
     text = re.sub(r"(?m)^width=\d+", f"width={width}", cfg.read_text())
     path = tmp_path / f"at-{width}x{height}.cfg"

@@ -4,11 +4,19 @@ engines (lpr.engines.opencv_yolo, lpr.engines.opencv_classifier) share.
 OpenCV networks are not thread-safe, so forward passes run under a lock per network, and the
 outputs are copied out of OpenCV's memory before the lock is released. ``close()`` drops the
 network (later passes raise ValueError); the owner is a context manager.
+
+OpenCV plans a network's memory for one input shape and plans it again whenever the shape
+changes (about 3 ms for the plate detector), so inputs of several shapes in turn (photos of
+several aspect ratios at fit_input, the large-plate pass) may each get a copy of the network,
+built from the files' bytes kept in memory: a subclass's ``shapes_kept`` shapes used last (the
+plate detector's four; one network, planned again as needed, for the character CNN, whose batch
+size changes with every plate).
 """
 from __future__ import annotations
 
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TypeVar
 
@@ -22,20 +30,44 @@ class OpenCVNetwork:
     ``_forward``."""
 
     _net = None
+    shapes_kept = 1     # input shapes with a network of their own, the last used
 
     def _load(self, cfg_path: os.PathLike | str, weights_path: os.PathLike | str) -> None:
         """Read the darknet cfg and weights into OpenCV DNN on the CPU (ValueError when OpenCV
         cannot). The caller checks the files first."""
+        with open(cfg_path, "rb") as cfg, open(weights_path, "rb") as weights:
+            self._files = (np.frombuffer(cfg.read(), np.uint8), np.frombuffer(weights.read(), np.uint8))
+        self._name = os.fspath(cfg_path)
+        self._lock = threading.Lock()
+        self._by_shape: OrderedDict[tuple[int, ...], object] = OrderedDict()
+        self._net = self._new_net()      # the first shape's; also what subclasses ask for layer names
+
+    def _new_net(self):
         import cv2
 
         try:
-            net = cv2.dnn.readNetFromDarknet(os.fspath(cfg_path), os.fspath(weights_path))
+            net = cv2.dnn.readNetFromDarknet(*self._files)
         except cv2.error as exc:
-            raise ValueError(f"OpenCV cannot load {cfg_path}: {exc}") from exc
+            raise ValueError(f"OpenCV cannot load {self._name}: {exc}") from exc
         net.setPreferableBackend(cv2.dnn.DNN_BACKEND_OPENCV)
         net.setPreferableTarget(cv2.dnn.DNN_TARGET_CPU)
-        self._lock = threading.Lock()
-        self._net = net
+        return net
+
+    def _net_for(self, shape: tuple[int, ...]):
+        """The network for inputs of ``shape`` (under the lock): the one it ran last, else the
+        loaded one for the first shape, else a new copy; the least recently used one beyond
+        shapes_kept is dropped. With shapes_kept 1: the loaded one, whatever the shape."""
+        if self.shapes_kept <= 1:
+            return self._net
+        net = self._by_shape.get(shape)
+        if net is not None:
+            self._by_shape.move_to_end(shape)
+            return net
+        net = self._net if not self._by_shape else self._new_net()
+        self._by_shape[shape] = net
+        if len(self._by_shape) > self.shapes_kept:
+            self._by_shape.popitem(last=False)
+        return net
 
     def _forward(self, blob: np.ndarray, outputs: Sequence[str] | None = None) -> list[np.ndarray]:
         """float32 copies of the named layers' outputs for ``blob`` (of the last layer when
@@ -43,14 +75,16 @@ class OpenCVNetwork:
         with self._lock:
             if self._net is None:
                 raise ValueError("the network is closed")
-            self._net.setInput(blob)
-            found = [self._net.forward()] if outputs is None else self._net.forward(list(outputs))
+            net = self._net_for(tuple(blob.shape))
+            net.setInput(blob)
+            found = [net.forward()] if outputs is None else net.forward(list(outputs))
             return [np.array(out, dtype=np.float32, copy=True) for out in found]
 
     def close(self) -> None:
-        """Drop the OpenCV network now; later forward passes raise ValueError."""
+        """Drop the OpenCV networks now; later forward passes raise ValueError."""
         with self._lock:
             self._net = None
+            self._by_shape.clear()
 
     @property
     def closed(self) -> bool:

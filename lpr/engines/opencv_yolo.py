@@ -215,6 +215,8 @@ class OpenCVYolo(OpenCVNetwork):
     not thread-safe), the decoding runs outside it. ``cv2.setNumThreads`` sets OpenCV's threads.
     """
 
+    shapes_kept = 4     # fitted inputs of a few aspect ratios, and the large-plate pass's (opencv_network)
+
     def __init__(self, cfg_path: PathLike, weights_path: PathLike,
                  names: Sequence[str] | PathLike | None = None):
         self.cfg_path = Path(cfg_path)
@@ -286,22 +288,28 @@ class OpenCVYolo(OpenCVNetwork):
         return [_activate(out, head) for out, head in zip(self._raw(self._blob(image)), self._heads)]
 
     def detect(self, image: np.ndarray, *, thresh: float = 0.25, nms: float = 0.45,
-               fit_input: bool = False) -> list[Detection]:
+               fit_input: bool = False, input_scale: float = 1.0) -> list[Detection]:
         """Detect objects in one BGR uint8 HxWx3 image, as ``pydarknet.Network.detect`` does.
 
         Returns one Detection per class above ``thresh`` for each box kept by darknet's per-class
         NMS at IoU ``nms`` (none when ``nms`` is 0), highest confidence first, boxes (x1, y1,
         x2, y2) in pixels of ``image``, clipped to it. ``fit_input``: run the network at
         pydarknet.fitted_input_size, as ``pydarknet.Network.detect(fit_input=True)`` does
-        (ValueError unless ``can_fit_input``).
+        (ValueError unless ``can_fit_input``). ``input_scale``: run it at the cfg's size times
+        this, as ``pydarknet.Network.detect(input_scale=...)`` does (ValueError unless
+        ``can_fit_input``, when not 1).
         """
         if not 0.0 <= thresh <= 1.0:
             raise ValueError(f"thresh must be in [0, 1], got {thresh}")
         if not 0.0 <= nms <= 1.0:
             raise ValueError(f"nms must be in [0, 1], got {nms}")
+        if not 0.0 < input_scale <= 1.0:
+            raise ValueError(f"input_scale must be in (0, 1], got {input_scale}")
         image = as_bgr_image(image)              # TypeError/ValueError for a bad image
-        net_w, net_h = (self.config.fitted_input_size(image.shape[1], image.shape[0]) if fit_input
-                        else self.input_size)
+        if fit_input:
+            net_w, net_h = self.config.fitted_input_size(image.shape[1], image.shape[0], input_scale)
+        else:
+            net_w, net_h = self.config.scaled_input_size(input_scale)
         blob = self._blob(image, (net_w, net_h))
         img_h, img_w = image.shape[:2]
         outputs = self._raw(blob)

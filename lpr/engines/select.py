@@ -21,7 +21,7 @@ class YoloEngine(Protocol):
         ...
 
     def detect(self, image: np.ndarray, *, thresh: float = 0.25, nms: float = 0.45,
-               fit_input: bool = False) -> list[pydarknet.Detection]:
+               fit_input: bool = False, input_scale: float = 1.0) -> list[pydarknet.Detection]:
         ...
 
     def close(self) -> None:
