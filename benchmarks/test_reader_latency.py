@@ -14,42 +14,44 @@ from lpr.reader import ReaderOptions
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "eval"
 
 
-PIPELINES = [  # (engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback); the first is the default
-    ("opencv", "contours", True, "opencv", "compact", True, True),
-    ("opencv", "contours", True, "opencv", "compact", True, False),
-    ("opencv", "contours", False, "opencv", "compact", True, True),
-    ("opencv", "contours", True, "opencv", "compact", False, True),
-    ("opencv", "contours", True, "numpy", "compact", True, True),
-    ("opencv", "contours", True, "opencv", "study", True, True),
-    ("opencv", "contours", False, "opencv", "study", True, True),
-    ("opencv", "contours", True, "numpy", "study", True, True),
-    ("opencv", "yolo", True, "numpy", "compact", True, True),
-    ("darknet", "contours", True, "numpy", "compact", True, True),
-    ("darknet", "yolo", True, "numpy", "compact", True, True),
+PIPELINES = [  # (engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback, large_plates); the first is the default
+    ("opencv", "contours", True, "opencv", "compact", True, True, True),
+    ("opencv", "contours", True, "opencv", "compact", True, True, False),
+    ("opencv", "contours", True, "opencv", "compact", True, False, True),
+    ("opencv", "contours", False, "opencv", "compact", True, True, True),
+    ("opencv", "contours", True, "opencv", "compact", False, True, True),
+    ("opencv", "contours", True, "numpy", "compact", True, True, True),
+    ("opencv", "contours", True, "opencv", "study", True, True, True),
+    ("opencv", "contours", False, "opencv", "study", True, True, True),
+    ("opencv", "contours", True, "numpy", "study", True, True, True),
+    ("opencv", "yolo", True, "numpy", "compact", True, True, True),
+    ("darknet", "contours", True, "numpy", "compact", True, True, True),
+    ("darknet", "yolo", True, "numpy", "compact", True, True, True),
 ]
 
 
 def _name(p) -> str:
-    engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback = p
+    engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback, large_plates = p
     if segmenter == "yolo":
         return f"{engine}-yolo"
     return "-".join((engine, "contours", cnn_model, f"cnn-{cnn_engine}")
                     + (() if alternatives else ("no-alternatives",)) + (() if fit_input else ("full-input",))
-                    + (() if fallback else ("no-fallback",)))
+                    + (() if fallback else ("no-fallback",)) + (() if large_plates else ("one-pass",)))
 
 
 @pytest.fixture(scope="module", params=PIPELINES, ids=_name)
 def reader(request):
-    engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback = request.param
+    engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback, large_plates = request.param
     options = {} if fallback else {"fallback_threshold": ReaderOptions.plate_threshold}   # off
     with lpr.Reader(engine=engine, segmenter=segmenter, alternatives=alternatives, cnn_engine=cnn_engine,
-                    cnn_model=cnn_model, fit_input=fit_input, **options) as r:
+                    cnn_model=cnn_model, fit_input=fit_input, large_plates=large_plates, **options) as r:
         if segmenter == "yolo":
             pipeline = "yolo + yolo"
         else:
             pipeline = (f"contours + {cnn_model} cnn ({cnn_engine})" + ("" if alternatives else ", no alternatives")
                         + ("" if fit_input else ", detector at the cfg's full input")
-                        + ("" if fallback else ", no fallback"))
+                        + ("" if fallback else ", no fallback")
+                        + ("" if large_plates else ", no large-plate pass"))
         yield f"{engine}, {pipeline}", r
 
 
