@@ -9,8 +9,10 @@ OpenCV plans a network's memory for one input shape and plans it again whenever 
 changes (about 3 ms for the plate detector), so inputs of several shapes in turn (photos of
 several aspect ratios at fit_input, the large-plate pass) may each get a copy of the network,
 built from the files' bytes kept in memory: a subclass's ``shapes_kept`` shapes used last (the
-plate detector's four; one network, planned again as needed, for the character CNN, whose batch
-size changes with every plate).
+plate detector's two: a camera's frames at both passes; each copy holds its own buffers, about
+20 MB at 640x384), with the least recently used copy planned again for a new shape. The
+character CNN, whose batch size changes with every plate, keeps one network, planned again as
+needed.
 """
 from __future__ import annotations
 
@@ -54,19 +56,23 @@ class OpenCVNetwork:
         return net
 
     def _net_for(self, shape: tuple[int, ...]):
-        """The network for inputs of ``shape`` (under the lock): the one it ran last, else the
-        loaded one for the first shape, else a new copy; the least recently used one beyond
-        shapes_kept is dropped. With shapes_kept 1: the loaded one, whatever the shape."""
+        """The network for inputs of ``shape`` (under the lock): the one that ran that shape
+        last, else the loaded one for the first shape, a new copy while there are fewer than
+        shapes_kept, and then the least recently used one, planned again for this shape. With
+        shapes_kept 1: the loaded one, whatever the shape."""
         if self.shapes_kept <= 1:
             return self._net
         net = self._by_shape.get(shape)
         if net is not None:
             self._by_shape.move_to_end(shape)
             return net
-        net = self._net if not self._by_shape else self._new_net()
+        if not self._by_shape:
+            net = self._net
+        elif len(self._by_shape) < self.shapes_kept:
+            net = self._new_net()
+        else:
+            _, net = self._by_shape.popitem(last=False)
         self._by_shape[shape] = net
-        if len(self._by_shape) > self.shapes_kept:
-            self._by_shape.popitem(last=False)
         return net
 
     def _forward(self, blob: np.ndarray, outputs: Sequence[str] | None = None) -> list[np.ndarray]:

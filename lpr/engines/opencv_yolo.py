@@ -215,7 +215,7 @@ class OpenCVYolo(OpenCVNetwork):
     not thread-safe), the decoding runs outside it. ``cv2.setNumThreads`` sets OpenCV's threads.
     """
 
-    shapes_kept = 4     # fitted inputs of a few aspect ratios, and the large-plate pass's (opencv_network)
+    shapes_kept = 2     # a camera's frames at both of the reader's passes, with no re-planning (opencv_network)
 
     def __init__(self, cfg_path: PathLike, weights_path: PathLike,
                  names: Sequence[str] | PathLike | None = None):
