@@ -14,7 +14,8 @@ from lpr.reader import ReaderOptions
 EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "eval"
 
 
-PIPELINES = [  # (engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback, large_plates); the first is the default
+# (engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback, large_plates); the first is the default
+PIPELINES = [
     ("opencv", "contours", True, "opencv", "compact", True, True, True),
     ("opencv", "contours", True, "opencv", "compact", True, True, False),
     ("opencv", "contours", True, "opencv", "compact", True, False, True),

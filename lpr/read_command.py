@@ -95,8 +95,9 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
                             "smaller input that detects the same (pydarknet.fitted_input_size: the default, "
                             "which saves time on square and 4:3 images)")
     group.add_argument("--no-large-plates", dest="large_plates", action="store_false",
-                       help="run the plate detector once, not also at half its input size, where close-ups "
-                            "too large for it are found (the default; a quarter of the first pass's work)")
+                       help="run the plate detector once. By default it runs a second time at half its input "
+                            "size when the first pass saw a large box, where close-ups too large for it are "
+                            "found (a quarter of the first pass's work)")
     group.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
                        help="read the models from DIR (<name>.cfg/.weights) instead of the package's")
 

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from pydarknet import Detection
+from pydarknet import Detection, letterbox_size
 
 from . import model_files as mf
 from .char_detection import CharCandidates, CharDetector
@@ -64,7 +64,8 @@ ALTERNATIVE_SURENESS = 0.9  # ... and, when no format fits the choice, only when
                             # read at least this share as surely (geometric means): a plate of a layout
                             # no rule has is not traded for a worse reading that happens to fit one
 LARGE_PLATE_SCALE = 0.5    # ReaderOptions.large_plates: the second pass's input, as a share of the cfg's,
-LARGE_PLATE_TRIGGER = 96   # ... run when the first pass has a box at least this wide in the cfg's input pixels,
+LARGE_PLATE_TRIGGER = 96   # ... run when the first pass has a box at least this wide in the cfg's input pixels
+                           # (down to ReaderOptions.fallback_threshold),
 LARGE_PLATE_WIDTH = 128    # ... and keep its boxes at least this wide (where they fit plates better than the first's)
 LARGE_PLATE_SURE = 0.3     # ... and this sure (at half the size the detector takes more for a plate)
 TALL_BOX = 2.5             # a plate whose box, its tilt undone, is less than this many times as wide as tall
@@ -326,18 +327,26 @@ class Reader:
             raise RuntimeError("this Reader is closed")
 
     def _detect(self, pixels: np.ndarray, thresh: float | None = None) -> list[PlateBox]:
+        """The plate detector's boxes above ``thresh`` (default plate_threshold), most confident
+        first. The large-plate pass runs when a first-pass box down to fallback_threshold is
+        LARGE_PLATE_TRIGGER wide, whatever ``thresh`` is, so read() and detect_plates() agree."""
         detector, options = self._plate_detector, self.options
         thresh = options.plate_threshold if thresh is None else thresh
+        seen = min(thresh, options.fallback_threshold)
         fit = options.fit_input and detector.can_fit_input
-        found = detector.detect(pixels, thresh=thresh, nms=options.nms, fit_input=fit)
+        found = detector.detect(pixels, thresh=seen, nms=options.nms, fit_input=fit)
         if options.large_plates and detector.can_fit_input:
-            scale = _letterbox_scale(pixels, detector.config)
+            h, w = pixels.shape[:2]
+            scale = letterbox_size(w, h, detector.config.width, detector.config.height)[0] / w   # image -> cfg input
             if any(_wider(det, scale, LARGE_PLATE_TRIGGER) for det in found):
-                zoomed_out = detector.detect(pixels, thresh=thresh, nms=options.nms, fit_input=fit,
-                                             input_scale=LARGE_PLATE_SCALE)
-                found = _surest_per_plate(found + [d for d in zoomed_out if d.confidence >= LARGE_PLATE_SURE
-                                                    and _wider(d, scale, LARGE_PLATE_WIDTH)], options.nms)
-        return [PlateBox(tuple(float(v) for v in det.box), float(det.confidence)) for det in found]
+                zoomed_out = detector.detect(pixels, thresh=max(seen, LARGE_PLATE_SURE), nms=options.nms,
+                                             fit_input=fit, input_scale=LARGE_PLATE_SCALE)
+                found = _surest_per_plate(found, [d for d in zoomed_out if _wider(d, scale, LARGE_PLATE_WIDTH)],
+                                          options.nms)
+        # (darknet's NMS lets no box under `seen` suppress one above it: the boxes above `thresh` are
+        # those a detection at `thresh` gives)
+        return [PlateBox(tuple(float(v) for v in det.box), float(det.confidence))
+                for det in found if det.confidence > thresh]
 
     def _read_boxes(self, pixels: np.ndarray, boxes: Sequence[PlateBox], detect_ms: float,
                     start: float, faint: bool = False) -> list[PlateRead]:
@@ -589,26 +598,23 @@ def _sureness(candidates: Sequence[Classes]) -> float:
     return geometric_mean(c[0][1] for c in candidates)
 
 
-def _letterbox_scale(pixels: np.ndarray, config) -> float:
-    """How much the plate detector's letterbox shrinks the image into its cfg's input."""
-    h, w = pixels.shape[:2]
-    return min(config.width / w, config.height / h)
-
-
 def _wider(det: Detection, scale: float, width: float) -> bool:
     """Whether a box is at least ``width`` wide in the plate detector's cfg input (image pixels
     times ``scale``)."""
     return (det.box[2] - det.box[0]) * scale >= width
 
 
-def _surest_per_plate(found: list[Detection], nms: float) -> list[Detection]:
-    """The detections of two passes of the plate detector, most confident first, without a box
-    that overlaps a surer one by more than ``nms`` (IoU; darknet's NMS rule, across the passes)."""
-    kept: list[Detection] = []
-    for det in sorted(found, key=lambda d: -d.confidence):
-        if nms <= 0 or all(xyxy_iou(det.box, other.box) <= nms for other in kept):
-            kept.append(det)
-    return kept
+def _surest_per_plate(first: list[Detection], second: list[Detection], nms: float) -> list[Detection]:
+    """The detections of the plate detector's two passes (each already through darknet's NMS),
+    most confident first, without a box that a surer box of the other pass overlaps by more
+    than ``nms`` (IoU; on a tie the first pass's stays)."""
+    def beaten(det: Detection, others: list[Detection], ties: bool) -> bool:
+        return nms > 0 and any((o.confidence > det.confidence or (ties and o.confidence == det.confidence))
+                               and xyxy_iou(det.box, o.box) > nms for o in others)
+
+    kept = [d for d in first if not beaten(d, second, ties=False)]
+    kept += [d for d in second if not beaten(d, first, ties=True)]
+    return sorted(kept, key=lambda d: -d.confidence)
 
 
 def _one_read_per_plate(plates: list[PlateRead]) -> list[PlateRead]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, NamedTuple, NoReturn, Union
 
 from .errors import ConfigError
-from .images import fitted_input_size
+from .images import checked_input_scale, fitted_input_size
 
 __all__ = [
     "ACTIVATIONS",
@@ -353,18 +353,16 @@ class NetworkConfig:
         return fitted_input_size(image_w, image_h, *self.scaled_input_size(scale), self._resize_stride())
 
     def scaled_input_size(self, scale: float) -> tuple[int, int]:
-        """The cfg's (width, height) times ``scale`` (0 < scale <= 1), each side rounded to a
-        multiple of input_stride (at least one stride): the input at which the network sees
-        objects ``scale`` times their size at the cfg's, so that it finds those too large for it
-        there (its anchors and receptive field). ValueError for a scale out of range or a network
-        that cannot take other input sizes."""
-        if not 0.0 < scale <= 1.0:
-            raise ValueError(f"input scale must be in (0, 1], got {scale}")
-        if scale == 1.0:
+        """The cfg's (width, height) times ``scale`` (0 < scale <= 1), each side rounded to the
+        nearest multiple of input_stride (halves up; at least one stride): the input at which the
+        network sees objects ``scale`` times their size at the cfg's, so that it finds those too
+        large for it there (its anchors and receptive field). ValueError for a scale out of range
+        or a network that cannot take other input sizes."""
+        if checked_input_scale(scale) == 1.0:
             return self.width, self.height
         stride = self._resize_stride()
-        return (max(stride, round(self.width * scale / stride) * stride),
-                max(stride, round(self.height * scale / stride) * stride))
+        return (max(stride, math.floor(self.width * scale / stride + 0.5) * stride),
+                max(stride, math.floor(self.height * scale / stride + 0.5) * stride))
 
     def _resize_stride(self) -> int:
         stride = self.input_stride

@@ -21,6 +21,13 @@ def as_bgr_image(image: object) -> np.ndarray:
     return image
 
 
+def checked_input_scale(scale: float) -> float:
+    """``scale`` as a float when 0 < scale <= 1 (detect's input_scale), else ValueError."""
+    if not 0.0 < scale <= 1.0:
+        raise ValueError(f"input_scale must be in (0, 1], got {scale}")
+    return float(scale)
+
+
 def letterbox_size(image_w: int, image_h: int, net_w: int, net_h: int) -> tuple[int, int]:
     """The (width, height) darknet's letterbox scales an image to inside a net_w x net_h input
     (letterbox_image: the side that fills the input first decides the scale; integer division)."""

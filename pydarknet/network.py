@@ -12,7 +12,7 @@ import numpy as np
 from . import _native
 from .cfg import NetworkConfig, parse_cfg
 from .detection import Detection
-from .images import as_bgr_image
+from .images import as_bgr_image, checked_input_scale
 from .weights import check_weights
 
 PathLike = str | os.PathLike[str]
@@ -211,8 +211,7 @@ class Network:
             raise ValueError(f"detect() feeds 3-channel images; this network takes {self.config.channels}")
         if not self._output_layers or self.config.layers[self._output_layers[-1]].type not in ("yolo", "region"):
             raise ValueError("detect() needs a network ending in [yolo] or [region] layers; use forward()")
-        if not 0.0 < input_scale <= 1.0:
-            raise ValueError(f"input_scale must be in (0, 1], got {input_scale}")
+        input_scale = checked_input_scale(input_scale)
         resized = fit_input or input_scale != 1.0
         if resized and not self.can_fit_input:
             why = ("a CUDA build" if self.config.input_stride is not None

@@ -254,14 +254,32 @@ def test_half_size_input_engines_agree(plate_engines, frames, thresh):
 
 
 def test_inputs_of_several_shapes_in_turn_give_what_each_gives_alone(plate_engines, frames):
-    """OpenCVYolo keeps a network per input shape (the last shapes_kept): shapes in turn, more
-    of them than it keeps, detect what a fresh engine detects for each, and closing drops them."""
+    """OpenCVYolo keeps a network per input shape (the last shapes_kept): the same copy serves a
+    shape again, the least recently used one is planned again for a new shape, shapes in turn
+    (more of them than it keeps) detect what a fresh engine detects for each, and closing drops
+    them."""
     ocv, _ = plate_engines
     frame = next(iter(frames.values()))
     crops = list(_shaped_crops(frame).values())
     runs = [(image, scale) for image in crops for scale in (1.0, 0.5)]
-    assert len({ocv.config.fitted_input_size(im.shape[1], im.shape[0], s) for im, s in runs}) > ocv.shapes_kept
+
+    def shape(image, scale):
+        return (1, 3) + ocv.config.fitted_input_size(image.shape[1], image.shape[0], scale)[::-1]
+
+    assert len({shape(im, s) for im, s in runs}) > ocv.shapes_kept == 2
+    square, cfg_shape = crops[1], (1, 3, ocv.config.height, ocv.config.width)
+    assert shape(square, 1.0) != cfg_shape and shape(frame, 1.0) == cfg_shape
     with OpenCVYolo(PLATE_CFG, PLATE_WEIGHTS, names=["plate"]) as engine:
+        # loading ran the cfg's shape on the loaded network
+        assert list(engine._by_shape) == [cfg_shape] and engine._by_shape[cfg_shape] is engine._net
+        engine.detect(square, thresh=0.05, fit_input=True)                     # a copy for a new shape
+        copy = engine._by_shape[shape(square, 1.0)]
+        assert list(engine._by_shape) == [cfg_shape, shape(square, 1.0)] and copy is not engine._net
+        engine.detect(frame, thresh=0.05, fit_input=True)                      # served again, now the newest
+        assert list(engine._by_shape) == [shape(square, 1.0), cfg_shape]
+        engine.detect(square, thresh=0.05, fit_input=True, input_scale=0.5)   # takes the oldest copy
+        assert list(engine._by_shape) == [cfg_shape, shape(square, 0.5)]
+        assert engine._by_shape[shape(square, 0.5)] is copy
         first = [engine.detect(im, thresh=0.05, fit_input=True, input_scale=s) for im, s in runs]
         assert len(engine._by_shape) == engine.shapes_kept
         again = [engine.detect(im, thresh=0.05, fit_input=True, input_scale=s) for im, s in reversed(runs)]

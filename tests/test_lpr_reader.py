@@ -204,6 +204,15 @@ def test_fitted_detector_input_reads_square_photos_alike_and_smaller(example_ima
                     assert np.allclose(g[1], e[1], atol=0.05) and abs(g[2] - e[2]) < 1e-4
                 read += len(got)
     assert read >= 10
+    # with the large-plate pass (the default), fitted or not, the same texts
+    with reader_from_args(parser.parse_args(["--no-fit-input", "--engine", "darknet"])) as full, \
+            reader_from_args(parser.parse_args(["--engine", "darknet"])) as reader:
+        assert reader.options.large_plates and full.options.large_plates
+        for _, image in example_images:
+            h, w = image.shape[:2]
+            for x0 in (0, (w - h) // 2, w - h):
+                square = np.ascontiguousarray(image[:, x0:x0 + h])
+                assert [p.text for p in reader.read(square)] == [p.text for p in full.read(square)]
 
 
 def test_one_reader_from_four_threads_matches_sequential(reader, example_images):
@@ -709,8 +718,9 @@ def test_faint_boxes_are_read_when_nothing_else_reads_as_a_plate(monkeypatch):
 
 
 def _close_up(seed: int):
-    """A Belgian plate 620 px wide on a plain 1280x720 frame (a third of the detector's input
-    wide): the image, its text, the plate's box."""
+    """A Belgian plate on a plain 1280x720 frame, about 470 px wide (asked for 620, its
+    characters capped at 64 px high; over a third of the frame, 235 px of the detector's
+    640 px input): the image, its text, the plate's box."""
     from lpr.synth.formats import formats_for
     from lpr.synth.render import random_plate
 
@@ -727,7 +737,7 @@ def _close_up(seed: int):
 def test_close_ups_are_found_surely_by_the_large_plate_pass():
     """large_plates (the default): a plate too large for the detector's anchors is found at half
     its input far more surely than at its cfg's size alone (measured: 0.81-0.96 against
-    0.22-0.74 on these ten), and read."""
+    0.22-0.74 on these ten), and the pass's boxes read."""
     from lpr.data.boxes import xyxy_iou
 
     with lpr.Reader(engine="darknet") as both, lpr.Reader(engine="darknet", large_plates=False) as one:
@@ -746,8 +756,9 @@ def test_close_ups_are_found_surely_by_the_large_plate_pass():
 
 def test_the_large_plate_pass_runs_and_keeps_only_what_it_should(monkeypatch):
     """The second pass runs only when the first has a box LARGE_PLATE_TRIGGER wide (in the
-    detector's input); of its boxes only those LARGE_PLATE_WIDTH wide and LARGE_PLATE_SURE sure
-    are kept, and of two boxes on one plate the surer; large_plates=False: one pass."""
+    detector's input), down to fallback_threshold for read() and detect_plates() alike; of its
+    boxes only those LARGE_PLATE_WIDTH wide and over LARGE_PLATE_SURE are kept, and of two boxes
+    of the two passes on one plate the surer; large_plates=False: one pass."""
     from lpr.reader import LARGE_PLATE_SURE, LARGE_PLATE_TRIGGER, LARGE_PLATE_WIDTH
     from pydarknet import Detection
 
@@ -757,7 +768,8 @@ def test_the_large_plate_pass_runs_and_keeps_only_what_it_should(monkeypatch):
     def detector(first, second):
         def detect(img, thresh, nms, fit_input, input_scale=1.0):
             calls.append(input_scale)
-            return [Detection(0, "plate", c, b) for c, b in (first if input_scale == 1.0 else second)]
+            boxes = first if input_scale == 1.0 else second
+            return [Detection(0, "plate", c, b) for c, b in boxes if c > thresh]
         return detect
 
     def wide(px, x=100.0, y=300.0):      # a box px wide in the detector's input
@@ -778,6 +790,20 @@ def test_the_large_plate_pass_runs_and_keeps_only_what_it_should(monkeypatch):
         elsewhere = (0.5, wide(LARGE_PLATE_WIDTH + 40, x=700.0, y=500.0))
         monkeypatch.setattr(reader._plate_detector, "detect", detector([large], [narrow, faint, elsewhere]))
         assert [b.confidence for b in reader.detect_plates(image)] == [0.5, 0.2]
+        # a faint first-pass box (under plate_threshold, over fallback_threshold) starts it too, in
+        # detect_plates as in read(), and is not returned itself
+        calls.clear()
+        faint_large = (0.03, large[1])
+        assert reader.options.fallback_threshold < 0.03 < reader.options.plate_threshold
+        monkeypatch.setattr(reader._plate_detector, "detect", detector([faint_large], [surer_large]))
+        assert [(b.confidence, b.box) for b in reader.detect_plates(image)] == [surer_large]
+        in_read = reader._detect(image, reader.options.fallback_threshold)      # what read() looks at
+        assert [(b.confidence, b.box) for b in in_read] == [surer_large]
+        assert calls == [1.0, 0.5, 1.0, 0.5]
+        # two boxes of one pass are not compared again (darknet's NMS did that)
+        twin = (0.6, wide(LARGE_PLATE_WIDTH + 40, x=110.0))
+        monkeypatch.setattr(reader._plate_detector, "detect", detector([large, twin], []))
+        assert [b.confidence for b in reader.detect_plates(image)] == [0.6, 0.2]
     calls.clear()
     with lpr.Reader(engine="darknet", large_plates=False) as reader:
         monkeypatch.setattr(reader._plate_detector, "detect", detector([large], [surer_large]))

@@ -270,10 +270,11 @@ def test_scaled_input_size_keeps_to_the_stride(yolov3_tiny, tiny_yolo, tmp_path)
     assert config.scaled_input_size(0.75) == (320, 320)            # 312 -> 9.75 strides -> 10
     assert config.scaled_input_size(0.25) == (96, 96)              # 104 -> 3.25 strides -> 3
     assert config.scaled_input_size(0.01) == (32, 32)
+    assert config.scaled_input_size(0.5) == (224, 224)             # 208 -> 6.5 strides -> 7: halves up
     assert config.fitted_input_size(640, 200, 0.75) == pydarknet.fitted_input_size(640, 200, 320, 320, 32)
     assert config.fitted_input_size(640, 200, 0.75) != config.fitted_input_size(640, 200)
     for bad in (0.0, -0.5, 1.5):
-        with pytest.raises(ValueError, match="input scale"):
+        with pytest.raises(ValueError, match="input_scale"):
             config.scaled_input_size(bad)
     dense = tmp_path / "dense.cfg"
     dense.write_text("[net]\nwidth=32\nheight=32\nchannels=3\n\n[convolutional]\nfilters=4\nsize=3\n"

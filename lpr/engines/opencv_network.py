@@ -9,8 +9,8 @@ OpenCV plans a network's memory for one input shape and plans it again whenever 
 changes (about 3 ms for the plate detector), so inputs of several shapes in turn (photos of
 several aspect ratios at fit_input, the large-plate pass) may each get a copy of the network,
 built from the files' bytes kept in memory: a subclass's ``shapes_kept`` shapes used last (the
-plate detector's two: a camera's frames at both passes; each copy holds its own buffers, about
-20 MB at 640x384), with the least recently used copy planned again for a new shape. The
+plate detector's two: a camera's frames at both passes; each copy holds its own buffers, and two
+took 30 MB more than one), with the least recently used copy planned again for a new shape. The
 character CNN, whose batch size changes with every plate, keeps one network, planned again as
 needed.
 """
@@ -37,9 +37,11 @@ class OpenCVNetwork:
     def _load(self, cfg_path: os.PathLike | str, weights_path: os.PathLike | str) -> None:
         """Read the darknet cfg and weights into OpenCV DNN on the CPU (ValueError when OpenCV
         cannot). The caller checks the files first."""
-        with open(cfg_path, "rb") as cfg, open(weights_path, "rb") as weights:
-            self._files = (np.frombuffer(cfg.read(), np.uint8), np.frombuffer(weights.read(), np.uint8))
         self._name = os.fspath(cfg_path)
+        self._files = (os.fspath(cfg_path), os.fspath(weights_path))
+        if self.shapes_kept > 1:          # copies are made from memory, whatever happens to the files
+            with open(cfg_path, "rb") as cfg, open(weights_path, "rb") as weights:
+                self._files = (np.frombuffer(cfg.read(), np.uint8), np.frombuffer(weights.read(), np.uint8))
         self._lock = threading.Lock()
         self._by_shape: OrderedDict[tuple[int, ...], object] = OrderedDict()
         self._net = self._new_net()      # the first shape's; also what subclasses ask for layer names
@@ -91,6 +93,7 @@ class OpenCVNetwork:
         with self._lock:
             self._net = None
             self._by_shape.clear()
+            self._files = None
 
     @property
     def closed(self) -> bool:

@@ -28,7 +28,7 @@ import numpy as np
 
 import pydarknet
 from pydarknet import Detection
-from pydarknet.images import as_bgr_image
+from pydarknet.images import as_bgr_image, checked_input_scale
 from pydarknet.network import _read_names   # one rule for class names, both engines
 
 from .opencv_network import OpenCVNetwork
@@ -303,8 +303,7 @@ class OpenCVYolo(OpenCVNetwork):
             raise ValueError(f"thresh must be in [0, 1], got {thresh}")
         if not 0.0 <= nms <= 1.0:
             raise ValueError(f"nms must be in [0, 1], got {nms}")
-        if not 0.0 < input_scale <= 1.0:
-            raise ValueError(f"input_scale must be in (0, 1], got {input_scale}")
+        input_scale = checked_input_scale(input_scale)
         image = as_bgr_image(image)              # TypeError/ValueError for a bad image
         if fit_input:
             net_w, net_h = self.config.fitted_input_size(image.shape[1], image.shape[0], input_scale)
