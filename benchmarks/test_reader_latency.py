@@ -1,5 +1,6 @@
-"""End to end: lpr's Reader.read per image on the evaluation sets (models loaded, image decoded;
-one round per image, so the median is the per-image median)."""
+"""End to end: lpr's Reader.read per image on the evaluation sets and on plate-free background
+photos (models loaded, image decoded; one round per image, so the median is the per-image
+median)."""
 from __future__ import annotations
 
 import itertools
@@ -11,7 +12,9 @@ import pytest
 import lpr
 from lpr.reader import ReaderOptions
 
-EVAL = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "eval"
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+EVAL = DATA / "eval"
+BACKGROUNDS = 150      # plate-free photos timed: where the fallback and the large-plate pass cost most
 
 
 # (engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback, large_plates); the first is the default
@@ -56,15 +59,17 @@ def reader(request):
         yield f"{engine}, {pipeline}", r
 
 
-@pytest.mark.parametrize("subset", ["br", "us"])
+@pytest.mark.parametrize("subset", ["br", "us", "backgrounds"])
 def test_read_plate_per_image(benchmark, reader, subset):
     engine, r = reader
-    paths = sorted((EVAL / subset).glob("*.jpg"))
+    folder = DATA / subset if subset == "backgrounds" else EVAL / subset
+    paths = sorted(folder.glob("*.jpg"))[:BACKGROUNDS if subset == "backgrounds" else None]
     if not paths:
-        pytest.skip(f"{EVAL / subset} is not available")
+        pytest.skip(f"{folder} is not available")
     images = [cv2.imread(str(p)) for p in paths]
     r.read(images[0])                                       # warm up
     cycle = itertools.cycle(images)
-    benchmark.group = f"read_plate, eval/{subset} ({len(images)} images)"
+    name = f"{subset}, the first {len(images)} (no plates)" if subset == "backgrounds" else f"eval/{subset}"
+    benchmark.group = f"read_plate, {name} ({len(images)} images)"
     benchmark.extra_info.update(engine=engine, build="lpr " + lpr.__version__)
     benchmark.pedantic(lambda: r.read(next(cycle)), rounds=len(images), iterations=1)
