@@ -291,16 +291,20 @@ def test_input_scale_equals_a_network_built_at_that_size(yolov3_tiny, street_ima
             pydarknet.Network(_cfg_at_size(cfg, tmp_path, 320, 320), weights) as small:
         scaled = net.detect(street_image, thresh=0.3, input_scale=0.75)
         assert net._handle.input_size_in_use == (320, 320)
-        expected = small.detect(street_image, thresh=0.3)
-        assert len(scaled) == len(expected) > 0
-        for a, b in zip(scaled, expected):
-            assert a.class_id == b.class_id and a.confidence == pytest.approx(b.confidence, abs=1e-6)
-            np.testing.assert_allclose(a.box, b.box, atol=1e-3)
+        _assert_found_alike(scaled, small.detect(street_image, thresh=0.3))
         net.detect(street_image, thresh=0.3, fit_input=True, input_scale=0.75)
         assert net._handle.input_size_in_use == net.config.fitted_input_size(*street_image.shape[1::-1], 0.75)
         for bad in (0.0, 2.0):
             with pytest.raises(ValueError, match="input_scale"):
                 net.detect(street_image, input_scale=bad)
+
+
+def _assert_found_alike(found, expected):
+    """The same detections (at least one), class by class, confidences within 1e-6, boxes 1e-3 px."""
+    assert len(found) == len(expected) > 0
+    for a, b in zip(found, expected):
+        assert a.class_id == b.class_id and a.confidence == pytest.approx(b.confidence, abs=1e-6)
+        np.testing.assert_allclose(a.box, b.box, atol=1e-3)
 
 
 def _cfg_at_size(cfg, tmp_path, width, height):
@@ -322,11 +326,7 @@ def test_fit_input_equals_a_network_built_at_that_size(yolov3_tiny, street_image
         assert net.can_fit_input
         fitted = net.detect(strip, thresh=0.5, fit_input=True)
         assert net._handle.input_size_in_use == (416, 288)
-        expected = small.detect(strip, thresh=0.5)
-        assert len(fitted) == len(expected) > 0
-        for a, b in zip(fitted, expected):
-            assert a.class_id == b.class_id and a.confidence == pytest.approx(b.confidence, abs=1e-6)
-            np.testing.assert_allclose(a.box, b.box, atol=1e-3)
+        _assert_found_alike(fitted, small.detect(strip, thresh=0.5))
         assert net.input_shape == (1, 3, 416, 416)                 # what forward() takes
         for u, v in zip(net.forward(x), before):
             np.testing.assert_array_equal(u, v)
