@@ -24,7 +24,7 @@ from pydarknet import Detection, letterbox_size
 
 from . import model_files as mf
 from .char_detection import CharCandidates, CharDetector
-from .char_layout import reading_order, skew_angle
+from .char_layout import halve_widest, reading_order, skew_angle
 from .data.boxes import xyxy_iou
 from .engines.select import open_yolo, resolve_engine
 from .formats import gaps_from_boxes, match_plate
@@ -46,6 +46,8 @@ TRIM_MIN_CHARS = 5         # a reading of this many characters or more may lose 
 TRIM_SURE = 0.9            # unless that character was read at least this sure and is sized (TRIM_HEIGHT
 TRIM_HEIGHT = (0.75, 1.3)  # times the others' median height) and placed (within TRIM_PITCHES character
 TRIM_PITCHES = 2.0         # pitches of its neighbour) like the others: then it is a character, not a border
+HALVED_WIDTH = 1.5         # among the alternatives: the first segmentation with its widest box cut in two, when
+                           # that box is this many times the others' median width (char_layout.halve_widest)
 WIDE_MARGIN_X = 0.2        # the wider crop read among the alternatives: margins as shares of the box
 WIDE_MARGIN_Y = 0.3
 SAME_CHAR_IOU = 0.5        # two reads' characters overlapping this much are one character ...
@@ -441,8 +443,9 @@ class Reader:
                    segmentations: list[tuple[list[Box], list[Classes] | None]], rules: _Rules) -> Chosen | None:
         """The chosen reading (see _choose) of the crop's segmentations. With the CNN, the
         segmenter's choice is read first; after the contour segmenter, its other segmentations
-        are read too, and the first segmentation of a wider crop of the detection (a tight box
-        cuts off an end character, which the segmenter then drops). When a format fits the first
+        are read too, the choice with its widest box cut in two (HALVED_WIDTH: two touching
+        glyphs), and the first segmentation of a wider crop of the detection (a tight box cuts
+        off an end character, which the segmenter then drops). When a format fits the first
         reading so well that no other reading can beat it by ALTERNATIVE_MARGIN (a format score
         is at most 1), only a reading of one character more can still win (_margin: a touching
         pair read as one character, a cut-off end): the others are read only when some layout
@@ -462,6 +465,9 @@ class Reader:
                 return chosen
             lengths = (longer, longer + 1)
         others = [(crop, boxes) for boxes, _ in segmentations[1:]]
+        halved = halve_widest(first[0][1], HALVED_WIDTH) if first else None
+        if halved is not None:
+            others.append((crop, halved))
         wide = crop_plate(image, box, WIDE_MARGIN_X, WIDE_MARGIN_Y)
         if wide is not None:
             wide, found = self._segment_straight(wide, alternatives=False)   # its others: rarely worth it

@@ -439,6 +439,42 @@ def test_readings_longer_than_any_plate_are_not_returned(example_images, monkeyp
     assert too_long == []
 
 
+def test_two_characters_in_one_box_are_read_halved(monkeypatch):
+    """When the segmenter leaves two touching characters in one box (twice the others' width),
+    the alternatives include the first segmentation with that box cut in two
+    (char_layout.halve_widest), and the format rules take it; with HALVED_WIDTH out of reach
+    the plate reads one character short."""
+    from lpr import reader as reader_module
+    from lpr.segmentation import contours
+    from lpr.synth.formats import formats_for
+    from lpr.synth.render import random_plate
+
+    def merged_pair(plate):
+        boxes = [(b.x1, b.y1, b.x2, b.y2) for b in plate.chars]
+        a, b = boxes[1], boxes[2]                    # two letters of 1-ABC-234, side by side
+        return boxes[:1] + [(a[0], min(a[1], b[1]), b[2], max(a[3], b[3]))] + boxes[3:]
+
+    def read(halved_width):
+        monkeypatch.setattr(reader_module, "HALVED_WIDTH", halved_width)
+        right = 0
+        for seed in range(6):
+            plate = random_plate(formats_for(["be"]), np.random.default_rng(seed), width_px=300)
+            if not plate.text.chars[0].isdigit() or len(plate.chars) != 7:
+                continue
+            image = cv2.cvtColor(plate.image, cv2.COLOR_RGB2BGR)
+            boxes = merged_pair(plate)
+            monkeypatch.setattr(contours, "segment_candidates", lambda crop_image, alternatives=True, boxes=boxes:
+                                [[contours.CharBox(tuple(float(v) for v in b)) for b in boxes]])
+            with lpr.Reader(engine="darknet", countries=["be"], straighten=False) as reader:
+                got = reader.read_crop(image)
+            right += got is not None and got.compact == plate.text.chars
+        return right
+
+    assert reader_module.HALVED_WIDTH == 1.5
+    halved, whole = read(1.5), read(float("inf"))
+    assert halved >= 4 and whole == 0, (halved, whole)
+
+
 def _reading(text, probability=0.95, gap_after=None):
     """(crop, boxes in a row, CNN candidates) for `text`: each character, then a weak runner-up;
     a separator's gap after `gap_after` characters when given."""

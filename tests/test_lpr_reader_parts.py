@@ -9,7 +9,7 @@ import pytest
 from pydarknet import Detection
 
 from lpr.char_detection import group_detections
-from lpr.char_layout import reading_order, skew_angle
+from lpr.char_layout import halve_widest, reading_order, skew_angle
 from lpr.evaluation import LabelledImage, TruthPlate, read_labels, score_image
 from lpr.plate_crop import crop_plate, straighten
 from lpr.results import PlateRead
@@ -33,6 +33,17 @@ def test_reading_order_two_rows_top_first():
 def test_reading_order_tilted_single_row_stays_one_row():
     boxes = [(10 * i, 2 * i, 10 * i + 8, 2 * i + 20) for i in range(7)]     # 11 degrees of slope
     assert reading_order(boxes)[1] == [0] * 7
+
+
+def test_halve_widest_cuts_a_box_twice_the_others_width_in_two():
+    boxes = [(0, 0, 10, 20), (12, 0, 22, 20), (24, 0, 44, 20), (46, 0, 55, 20)]   # widths 10, 10, 20, 9
+    assert halve_widest(boxes, 1.5) == [(0, 0, 10, 20), (12, 0, 22, 20), (24, 0, 34.0, 20), (34.0, 0, 44, 20),
+                                        (46, 0, 55, 20)]
+    assert halve_widest(boxes, 2.1) is None                # 20 < 2.1 x the others' median 10
+    assert halve_widest(boxes[:2], 1.0) is None            # fewer than three boxes: nothing to compare with
+    even = [(0, 0, 8, 20), (10, 0, 22, 20), (24, 0, 42, 20)]     # the others 8 and 12: the median taken is 12
+    assert halve_widest(even, 1.5) == [(0, 0, 8, 20), (10, 0, 22, 20), (24, 0, 33.0, 20), (33.0, 0, 42, 20)]
+    assert halve_widest(even, 1.6) is None
 
 
 def test_skew_angle_sign_and_size():
