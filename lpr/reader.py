@@ -46,8 +46,8 @@ TRIM_MIN_CHARS = 5         # a reading of this many characters or more may lose 
 TRIM_SURE = 0.9            # unless that character was read at least this sure and is sized (TRIM_HEIGHT
 TRIM_HEIGHT = (0.75, 1.3)  # times the others' median height) and placed (within TRIM_PITCHES character
 TRIM_PITCHES = 2.0         # pitches of its neighbour) like the others: then it is a character, not a border
-HALVED_WIDTH = 1.5         # among the alternatives: the first segmentation with its widest box cut in two, when
-                           # that box is this many times the others' median width (char_layout.halve_widest)
+HALVED_WIDTH = 1.5         # among the alternatives: each segmentation with its widest box cut in two, when that
+                           # box is this many times the others' median width (char_layout.halve_widest)
 WIDE_MARGIN_X = 0.2        # the wider crop read among the alternatives: margins as shares of the box
 WIDE_MARGIN_Y = 0.3
 SAME_CHAR_IOU = 0.5        # two reads' characters overlapping this much are one character ...
@@ -443,8 +443,8 @@ class Reader:
                    segmentations: list[tuple[list[Box], list[Classes] | None]], rules: _Rules) -> Chosen | None:
         """The chosen reading (see _choose) of the crop's segmentations. With the CNN, the
         segmenter's choice is read first; after the contour segmenter, its other segmentations
-        are read too, the choice with its widest box cut in two (HALVED_WIDTH: two touching
-        glyphs), and the first segmentation of a wider crop of the detection (a tight box cuts
+        are read too, each segmentation with its widest box cut in two (HALVED_WIDTH: two
+        touching glyphs), and the first segmentation of a wider crop of the detection (a tight box cuts
         off an end character, which the segmenter then drops). When a format fits the first
         reading so well that no other reading can beat it by ALTERNATIVE_MARGIN (a format score
         is at most 1), only a reading of one character more can still win (_margin: a touching
@@ -465,9 +465,8 @@ class Reader:
                 return chosen
             lengths = (longer, longer + 1)
         others = [(crop, boxes) for boxes, _ in segmentations[1:]]
-        halved = halve_widest(first[0][1], HALVED_WIDTH) if first else None
-        if halved is not None:
-            others.append((crop, halved))
+        others += [(crop, halved) for boxes, _ in segmentations      # two touching glyphs in one box
+                   if (halved := halve_widest(boxes, HALVED_WIDTH)) is not None]
         wide = crop_plate(image, box, WIDE_MARGIN_X, WIDE_MARGIN_Y)
         if wide is not None:
             wide, found = self._segment_straight(wide, alternatives=False)   # its others: rarely worth it

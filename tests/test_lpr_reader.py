@@ -441,7 +441,7 @@ def test_readings_longer_than_any_plate_are_not_returned(example_images, monkeyp
 
 def test_two_characters_in_one_box_are_read_halved(monkeypatch):
     """When the segmenter leaves two touching characters in one box (twice the others' width),
-    the alternatives include the first segmentation with that box cut in two
+    the alternatives include each segmentation with its widest box cut in two
     (char_layout.halve_widest), and the format rules take it; with HALVED_WIDTH out of reach
     the plate reads one character short."""
     from lpr import reader as reader_module
@@ -454,7 +454,9 @@ def test_two_characters_in_one_box_are_read_halved(monkeypatch):
         a, b = boxes[1], boxes[2]                    # two letters of 1-ABC-234, side by side
         return boxes[:1] + [(a[0], min(a[1], b[1]), b[2], max(a[3], b[3]))] + boxes[3:]
 
-    def read(halved_width):
+    def read(halved_width, second=False):
+        """Plates read right; `second`: the merged segmentation comes second, after one of the
+        first three characters alone (which no layout fits), so only its own halving helps."""
         monkeypatch.setattr(reader_module, "HALVED_WIDTH", halved_width)
         right = 0
         for seed in range(6):
@@ -463,8 +465,9 @@ def test_two_characters_in_one_box_are_read_halved(monkeypatch):
                 continue
             image = cv2.cvtColor(plate.image, cv2.COLOR_RGB2BGR)
             boxes = merged_pair(plate)
-            monkeypatch.setattr(contours, "segment_candidates", lambda crop_image, alternatives=True, boxes=boxes:
-                                [[contours.CharBox(tuple(float(v) for v in b)) for b in boxes]])
+            found = [boxes[:3], boxes] if second else [boxes]
+            monkeypatch.setattr(contours, "segment_candidates", lambda crop_image, alternatives=True, found=found:
+                                [[contours.CharBox(tuple(float(v) for v in b)) for b in seg] for seg in found])
             with lpr.Reader(engine="darknet", countries=["be"], straighten=False) as reader:
                 got = reader.read_crop(image)
             right += got is not None and got.compact == plate.text.chars
@@ -472,6 +475,8 @@ def test_two_characters_in_one_box_are_read_halved(monkeypatch):
 
     assert reader_module.HALVED_WIDTH == 1.5
     halved, whole = read(1.5), read(float("inf"))
+    assert halved >= 4 and whole == 0, (halved, whole)
+    halved, whole = read(1.5, second=True), read(float("inf"), second=True)
     assert halved >= 4 and whole == 0, (halved, whole)
 
 
