@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from statistics import median
 
 import numpy as np
 
@@ -18,18 +19,19 @@ def reading_order(boxes: Sequence[Box]) -> tuple[list[int], list[int]]:
     """
     if not boxes:
         return [], []
-    b = np.asarray(boxes, dtype=np.float64)
-    cy = (b[:, 1] + b[:, 3]) / 2
-    height = float(np.median(b[:, 3] - b[:, 1])) or 1.0
-    by_y = np.argsort(cy, kind="stable")
-    jumps = np.diff(cy[by_y])
-    rows = np.zeros(len(b), dtype=int)
-    if len(b) >= 4 and len(jumps):
-        cut = int(np.argmax(jumps))
-        if jumps[cut] > ROW_GAP * height and 1 <= cut + 1 <= len(b) - 1:
-            rows[by_y[cut + 1:]] = 1
-    order = sorted(range(len(b)), key=lambda i: (rows[i], (b[i, 0] + b[i, 2]) / 2))
-    return order, [int(rows[i]) for i in order]
+    # plain Python: plates have a few boxes, where numpy's per-call cost is most of the work
+    cy = [(b[1] + b[3]) / 2 for b in boxes]
+    height = median([b[3] - b[1] for b in boxes]) or 1.0
+    rows = [0] * len(boxes)
+    if len(boxes) >= 4:
+        by_y = sorted(range(len(boxes)), key=cy.__getitem__)
+        jumps = [cy[j] - cy[i] for i, j in zip(by_y, by_y[1:])]
+        cut = max(range(len(jumps)), key=jumps.__getitem__)
+        if jumps[cut] > ROW_GAP * height:
+            for i in by_y[cut + 1:]:
+                rows[i] = 1
+    order = sorted(range(len(boxes)), key=lambda i: (rows[i], (boxes[i][0] + boxes[i][2]) / 2))
+    return order, [rows[i] for i in order]
 
 
 def skew_angle(boxes: Sequence[Box], rows: Sequence[int]) -> float:

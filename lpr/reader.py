@@ -455,7 +455,7 @@ class Reader:
         read = _Memo()
         first = [(crop, boxes) for boxes, _ in segmentations[:1]]
         readings = [(c, b, r) for (c, b), r in zip(first, self._classify(first, read))]
-        chosen = self._choose(readings, rules)
+        chosen = self._choose(readings, rules, read)
         if not self.options.alternatives or self._char_detector is not None:
             return chosen
         lengths = None                            # the lengths a reading must have to be read (None: any)
@@ -475,7 +475,7 @@ class Reader:
         others = [(c, boxes) for c, boxes in others if self._fits_a_rule(len(boxes), rules)
                   and (lengths is None or len(boxes) in lengths)]
         readings += [(c, b, r) for (c, b), r in zip(others, self._classify(others, read))]
-        return self._choose(readings, rules)
+        return self._choose(readings, rules, read)
 
     def _has_layout(self, length: int, rules: _Rules) -> bool:
         """Whether a rule has a layout of `length` characters."""
@@ -492,14 +492,15 @@ class Reader:
         return self._lengths[key]
 
     def _choose(self, readings: Sequence[tuple[PlateCrop, list[Box], list[Classes]]],
-                rules: _Rules) -> Chosen | None:
+                rules: _Rules, read: _Memo | None = None) -> Chosen | None:
         """Of the readings (crop, character boxes in it, candidates), the one a format rule fits
         best, the first one (the segmenter's choice) by a margin (ALTERNATIVE_MARGIN, none for a
         reading that only adds a character to it: _margin; and when no rule fits the first, another
         must also be read about as surely: ALTERNATIVE_SURENESS);
         when no rule fits any, the first as read, unless it is too short or too long for a
         plate. Returns the crop, the characters' boxes and candidates (those the rule uses) and
-        the format match (None: unformatted), or None when nothing is a plate."""
+        the format match (None: unformatted), or None when nothing is a plate. `read`: the
+        plate's _Memo, which keeps the format matches of readings met before."""
         best, best_score = None, -1.0
         floor = 0.0            # how surely another reading must be read to replace the first
         first = None           # the first reading's format match
@@ -509,7 +510,13 @@ class Reader:
                 continue
             if len(candidates) < max(self.options.min_chars, 1):
                 continue
-            match, keep = self._match(candidates, boxes, rules)
+            if read is None:
+                match, keep = self._match(candidates, boxes, rules)
+            else:               # the first reading comes back with the others; some segmentations repeat
+                key = (tuple(candidates), tuple(boxes), rules)
+                if key not in read.matches:
+                    read.matches[key] = self._match(candidates, boxes, rules)
+                match, keep = read.matches[key]
             if match is None:
                 if k == 0 and len(candidates) <= MAX_UNMATCHED_CHARS:
                     floor = ALTERNATIVE_SURENESS * _sureness(candidates)
@@ -590,12 +597,15 @@ class _Rules(NamedTuple):
 
 @dataclass
 class _Memo:
-    """What one plate's recognition has read so far, for the CNN (Reader._classify): each box's
+    """What one plate's recognition has read so far: for the CNN (Reader._classify), each box's
     candidates (key: the crop's id, the polarity, the box) and polarity vote (key: the crop's
-    id, the box)."""
+    id, the box); for Reader._choose, each reading's format match and the characters it keeps
+    (key: the candidates, the boxes, the rules)."""
 
     classes: dict[tuple[int, bool, Box], Classes] = field(default_factory=dict)
     votes: dict[tuple[int, Box], int] = field(default_factory=dict)
+    matches: dict[tuple[tuple[Classes, ...], tuple[Box, ...], _Rules], tuple[FormatMatch | None, slice]] = \
+        field(default_factory=dict)
 
 
 def _sureness(candidates: Sequence[Classes]) -> float:

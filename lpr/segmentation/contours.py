@@ -37,6 +37,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from statistics import median
+from typing import NamedTuple
 
 import numpy as np
 
@@ -174,7 +175,7 @@ def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list
     colour = _colour_image(plate_bgr, norm.shape)
     lo, hi, enough = _local_range(norm)
     value = norm.astype(np.int16)
-    readings, best = _readings(value, lo, hi, enough)
+    readings, best, components = _readings(value, lo, hi, enough)
     chosen = _choose(best, colour)
     sx, sy = norm.shape[1] / gray.shape[1], norm.shape[0] / gray.shape[0]
 
@@ -184,7 +185,8 @@ def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list
     out = [boxes(chosen.rows)] if chosen.rows else []
     if alternatives:
         dark = chosen is best[True]
-        eager = [_read(_ink(value, lo, hi, enough, dark, level), EAGER_SPLITTING) for level in INK_LEVELS]
+        eager = [_read(components[dark, level] if (dark, level) in components
+                       else _ink(value, lo, hi, enough, dark, level), EAGER_SPLITTING) for level in INK_LEVELS]
         shadow_edge = _read(_ink(value, *_local_range(norm, SHADOW_BLOCK_SHARE, sharp=True), dark, INK_LEVELS[0]))
         for reading in readings + eager + [shadow_edge]:
             if reading is chosen or not reading.rows:
@@ -301,19 +303,21 @@ def _colour_image(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray | Non
 
 
 def _readings(value: np.ndarray, lo: np.ndarray, hi: np.ndarray, enough: np.ndarray
-              ) -> tuple[list["_Reading"], dict[bool, "_Reading"]]:
+              ) -> tuple[list["_Reading"], dict[bool, "_Reading"], dict[tuple[bool, float], "_Components"]]:
     """Every ink mask's reading (dark text at each level, then light text) of the work image
-    `value` (int16) and its _local_range, and the most plausible one per polarity (key: dark)."""
-    readings, best = [], {}
+    `value` (int16) and its _local_range, the most plausible one per polarity (key: dark), and
+    each mask's components (key: dark, level), for other readings of the same masks."""
+    readings, best, components = [], {}, {}
     for dark in (True, False):
         for level in INK_LEVELS:
             if not dark and level != INK_LEVELS[0] and best[False].score < LIGHT_STRICT * best[True].score:
                 break       # light text is unlikely: do not cut the background into "characters"
-            reading = _read(_ink(value, lo, hi, enough, dark, level))
+            found = components[dark, level] = _components(_ink(value, lo, hi, enough, dark, level))
+            reading = _read(found)
             readings.append(reading)
             if dark not in best or reading.score > best[dark].score:
                 best[dark] = reading
-    return readings, best
+    return readings, best, components
 
 
 def _choose(best: dict[bool, "_Reading"], colour: np.ndarray | None = None) -> "_Reading":
@@ -461,15 +465,26 @@ def _unit(image: np.ndarray) -> float:
     return math.sqrt(image.shape[0] * image.shape[1])
 
 
-def _read(ink: np.ndarray, splitting: tuple[float, float, float] = SPLITTING) -> _Reading:
-    """The characters of one polarity's ink mask (work pixels), and how plausible they are.
-    `splitting`: (SPLIT_WIDTH, SPLIT_MIN_ASPECT, SPLIT_MAX_INK), when a component is cut as
-    touching glyphs."""
+class _Components(NamedTuple):
+    """An ink mask's connected components, before rows are built from them (the part of a
+    reading that does not depend on how touching glyphs are cut, so readings of one mask with
+    different cuts share it)."""
+
+    labels: np.ndarray
+    stats: np.ndarray
+    blobs: list[_Blob]          # the components that may be (part of) a character
+    core: list[_Blob]           # those that vote for the character height, of about that height
+    height: float               # the dominant character height (0 when no core)
+    score: float                # the reading's score when there is nothing to read (-1: no ink at all)
+
+
+def _components(ink: np.ndarray) -> _Components:
+    """The components of one polarity's ink mask (work pixels) that rows are built from."""
     import cv2
 
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n <= 1:
-        return _Reading([], -1.0, labels, stats)
+        return _Components(labels, stats, [], [], 0.0, -1.0)
     st = stats[1:]
     xs, ys, ws, hs, areas = st[:, 0], st[:, 1], st[:, 2], st[:, 3], st[:, 4]
     wh, ww = ink.shape
@@ -480,9 +495,20 @@ def _read(ink: np.ndarray, splitting: tuple[float, float, float] = SPLITTING) ->
              for i in np.flatnonzero(keep)]
     core = [b for b in blobs if b.h >= MIN_CHAR_SHARE * unit and CORE_ASPECT[0] <= b.w / b.h <= CORE_ASPECT[1]]
     if not core:
-        return _Reading([], 0.0, labels, stats)
+        return _Components(labels, stats, blobs, [], 0.0, 0.0)
     height = _dominant_height([b.h for b in core])
     core = [b for b in core if abs(b.h - height) <= HEIGHT_TOLERANCE * height]
+    return _Components(labels, stats, blobs, core, height, 0.0)
+
+
+def _read(ink: np.ndarray | _Components, splitting: tuple[float, float, float] = SPLITTING) -> _Reading:
+    """The characters of one polarity's ink mask (work pixels; or its _components), and how
+    plausible they are. `splitting`: (SPLIT_WIDTH, SPLIT_MIN_ASPECT, SPLIT_MAX_INK), when a
+    component is cut as touching glyphs."""
+    found = ink if isinstance(ink, _Components) else _components(ink)
+    labels, stats, blobs, core, height = found.labels, found.stats, found.blobs, found.core, found.height
+    if not core:
+        return _Reading([], found.score, labels, stats)
     rows = []
     for group in _row_groups(core, height):
         row = _build_row(group, blobs, labels, splitting)
@@ -496,7 +522,7 @@ def _read(ink: np.ndarray, splitting: tuple[float, float, float] = SPLITTING) ->
     spread = float(heights.std() / heights.mean())
     plausible = (count if count <= MAX_CHARS else MAX_CHARS - (count - MAX_CHARS)) - min(spread, 1.0)
     # small print and texture make long rows of tiny "characters": a plate's are large in its crop
-    size = min(1.0, float(median(heights)) / (FULL_SIZE * unit))
+    size = min(1.0, float(median(heights)) / (FULL_SIZE * _unit(labels)))
     return _Reading(rows, plausible * size, labels, stats)
 
 
