@@ -500,7 +500,8 @@ class Reader:
         when no rule fits any, the first as read, unless it is too short or too long for a
         plate. Returns the crop, the characters' boxes and candidates (those the rule uses) and
         the format match (None: unformatted), or None when nothing is a plate. `read`: the
-        plate's _Memo, which keeps the format matches of readings met before."""
+        plate's _Memo, which keeps the format matches of readings met before (default: a new one)."""
+        read = _Memo() if read is None else read
         best, best_score = None, -1.0
         floor = 0.0            # how surely another reading must be read to replace the first
         first = None           # the first reading's format match
@@ -510,13 +511,10 @@ class Reader:
                 continue
             if len(candidates) < max(self.options.min_chars, 1):
                 continue
-            if read is None:
-                match, keep = self._match(candidates, boxes, rules)
-            else:               # the first reading comes back with the others; some segmentations repeat
-                key = (tuple(candidates), tuple(boxes), rules)
-                if key not in read.matches:
-                    read.matches[key] = self._match(candidates, boxes, rules)
-                match, keep = read.matches[key]
+            key = (tuple(candidates), tuple(boxes), rules)   # the first reading comes back with the
+            if key not in read.matches:                        # others; some segmentations repeat
+                read.matches[key] = self._match(candidates, boxes, rules)
+            match, keep = read.matches[key]
             if match is None:
                 if k == 0 and len(candidates) <= MAX_UNMATCHED_CHARS:
                     floor = ALTERNATIVE_SURENESS * _sureness(candidates)

@@ -185,9 +185,12 @@ def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list
     out = [boxes(chosen.rows)] if chosen.rows else []
     if alternatives:
         dark = chosen is best[True]
-        eager = [_read(components[dark, level] if (dark, level) in components
-                       else _ink(value, lo, hi, enough, dark, level), EAGER_SPLITTING) for level in INK_LEVELS]
-        shadow_edge = _read(_ink(value, *_local_range(norm, SHADOW_BLOCK_SHARE, sharp=True), dark, INK_LEVELS[0]))
+        for level in INK_LEVELS:     # light text's strict mask is made only when it is read (_readings)
+            if (dark, level) not in components:
+                components[dark, level] = _components(_ink(value, lo, hi, enough, dark, level))
+        eager = [_read(components[dark, level], EAGER_SPLITTING) for level in INK_LEVELS]
+        edge_range = _local_range(norm, SHADOW_BLOCK_SHARE, sharp=True)
+        shadow_edge = _read(_components(_ink(value, *edge_range, dark, INK_LEVELS[0])))
         for reading in readings + eager + [shadow_edge]:
             if reading is chosen or not reading.rows:
                 continue
@@ -312,8 +315,8 @@ def _readings(value: np.ndarray, lo: np.ndarray, hi: np.ndarray, enough: np.ndar
         for level in INK_LEVELS:
             if not dark and level != INK_LEVELS[0] and best[False].score < LIGHT_STRICT * best[True].score:
                 break       # light text is unlikely: do not cut the background into "characters"
-            found = components[dark, level] = _components(_ink(value, lo, hi, enough, dark, level))
-            reading = _read(found)
+            components[dark, level] = _components(_ink(value, lo, hi, enough, dark, level))
+            reading = _read(components[dark, level])
             readings.append(reading)
             if dark not in best or reading.score > best[dark].score:
                 best[dark] = reading
@@ -475,7 +478,6 @@ class _Components(NamedTuple):
     blobs: list[_Blob]          # the components that may be (part of) a character
     core: list[_Blob]           # those that vote for the character height, of about that height
     height: float               # the dominant character height (0 when no core)
-    score: float                # the reading's score when there is nothing to read (-1: no ink at all)
 
 
 def _components(ink: np.ndarray) -> _Components:
@@ -484,7 +486,7 @@ def _components(ink: np.ndarray) -> _Components:
 
     n, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     if n <= 1:
-        return _Components(labels, stats, [], [], 0.0, -1.0)
+        return _Components(labels, stats, [], [], 0.0)
     st = stats[1:]
     xs, ys, ws, hs, areas = st[:, 0], st[:, 1], st[:, 2], st[:, 3], st[:, 4]
     wh, ww = ink.shape
@@ -495,20 +497,19 @@ def _components(ink: np.ndarray) -> _Components:
              for i in np.flatnonzero(keep)]
     core = [b for b in blobs if b.h >= MIN_CHAR_SHARE * unit and CORE_ASPECT[0] <= b.w / b.h <= CORE_ASPECT[1]]
     if not core:
-        return _Components(labels, stats, blobs, [], 0.0, 0.0)
+        return _Components(labels, stats, blobs, [], 0.0)
     height = _dominant_height([b.h for b in core])
     core = [b for b in core if abs(b.h - height) <= HEIGHT_TOLERANCE * height]
-    return _Components(labels, stats, blobs, core, height, 0.0)
+    return _Components(labels, stats, blobs, core, height)
 
 
-def _read(ink: np.ndarray | _Components, splitting: tuple[float, float, float] = SPLITTING) -> _Reading:
-    """The characters of one polarity's ink mask (work pixels; or its _components), and how
+def _read(found: _Components, splitting: tuple[float, float, float] = SPLITTING) -> _Reading:
+    """The characters of one polarity's ink mask (work pixels), from its _components, and how
     plausible they are. `splitting`: (SPLIT_WIDTH, SPLIT_MIN_ASPECT, SPLIT_MAX_INK), when a
     component is cut as touching glyphs."""
-    found = ink if isinstance(ink, _Components) else _components(ink)
-    labels, stats, blobs, core, height = found.labels, found.stats, found.blobs, found.core, found.height
-    if not core:
-        return _Reading([], found.score, labels, stats)
+    labels, stats, blobs, core, height = found
+    if not core:         # -1: no ink at all (only the background's label)
+        return _Reading([], -1.0 if len(stats) <= 1 else 0.0, labels, stats)
     rows = []
     for group in _row_groups(core, height):
         row = _build_row(group, blobs, labels, splitting)
