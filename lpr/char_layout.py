@@ -69,3 +69,29 @@ def halve_widest(boxes: Sequence[Box], ratio: float) -> list[Box] | None:
     x1, y1, x2, y2 = boxes[k]
     middle = (x1 + x2) / 2
     return [*boxes[:k], (x1, y1, middle, y2), (middle, y1, x2, y2), *boxes[k + 1:]]
+
+
+def even_recuts(boxes: Sequence[Box], uneven: float, touching: float) -> list[tuple[int, list[Box]]]:
+    """For each two neighbours ``boxes[i]``, ``boxes[i + 1]`` (reading order) that touch (the gap
+    between them at most ``touching`` of the taller one's height), stand in one row and differ in
+    width by at least ``uneven`` of their mean width: ``(i, boxes)`` with the two replaced by
+    their joint box cut into two halves of equal width. A touching pair is one component, which
+    the contour segmenter cuts at its emptiest column: between two glyphs of a narrow font that
+    touch through their stems (VH, GH, RU) that column is a crossbar or a bowl inside one glyph,
+    and the cut leaves one glyph and a half beside a half. Cut evenly, it is two glyphs again."""
+    out = []
+    for i in range(len(boxes) - 1):
+        a, b = boxes[i], boxes[i + 1]
+        height = max(a[3] - a[1], b[3] - b[1])
+        if height <= 0 or b[0] < a[0] or b[0] - a[2] > touching * height:
+            continue
+        if abs((a[1] + a[3]) - (b[1] + b[3])) / 2 > ROW_GAP * height:
+            continue        # rows of a two-row plate: the last of the top row and the first below
+        wa, wb = a[2] - a[0], b[2] - b[0]
+        if abs(wa - wb) < uneven * (wa + wb) / 2:
+            continue
+        x1, x2 = a[0], b[2]
+        y1, y2 = min(a[1], b[1]), max(a[3], b[3])
+        middle = (x1 + x2) / 2
+        out.append((i, [*boxes[:i], (x1, y1, middle, y2), (middle, y1, x2, y2), *boxes[i + 2:]]))
+    return out

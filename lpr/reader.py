@@ -24,7 +24,7 @@ from pydarknet import Detection, letterbox_size
 
 from . import model_files as mf
 from .char_detection import CharCandidates, CharDetector
-from .char_layout import halve_widest, reading_order, skew_angle
+from .char_layout import even_recuts, halve_widest, reading_order, skew_angle
 from .data.boxes import xyxy_iou
 from .engines.select import open_yolo, resolve_engine
 from .formats import gaps_from_boxes, match_plate
@@ -48,6 +48,10 @@ TRIM_HEIGHT = (0.75, 1.3)  # times the others' median height) and placed (within
 TRIM_PITCHES = 2.0         # pitches of its neighbour) like the others: then it is a character, not a border
 HALVED_WIDTH = 1.5         # among the alternatives: each segmentation with its widest box cut in two, when that
                            # box is this many times the others' median width (char_layout.halve_widest)
+RECUT_UNEVEN = 0.3         # among the alternatives: the chosen reading with a touching pair cut evenly
+RECUT_TOUCHING = 0.05      # (char_layout.even_recuts: two neighbours this uneven in width, at most this
+RECUT_SURE = 0.9           # far apart in heights) replaces it when the CNN reads both halves this surely
+                           # and a format fits the whole reading better
 WIDE_MARGIN_X = 0.2        # the wider crop read among the alternatives: margins as shares of the box
 WIDE_MARGIN_Y = 0.3
 SAME_CHAR_IOU = 0.5        # two reads' characters overlapping this much are one character ...
@@ -462,7 +466,7 @@ class Reader:
         if chosen is not None and chosen[3] is not None and chosen[3].score * ALTERNATIVE_MARGIN >= 1.0:
             longer = len(chosen[3].compact) + 1
             if not self._has_layout(longer, rules):
-                return chosen
+                return self._recut_touching(chosen, rules, read)
             lengths = (longer, longer + 1)
         others = [(crop, boxes) for boxes, _ in segmentations[1:]]
         others += [(crop, halved) for boxes, _ in segmentations      # two touching glyphs in one box
@@ -475,7 +479,30 @@ class Reader:
         others = [(c, boxes) for c, boxes in others if self._fits_a_rule(len(boxes), rules)
                   and (lengths is None or len(boxes) in lengths)]
         readings += [(c, b, r) for (c, b), r in zip(others, self._classify(others, read))]
-        return self._choose(readings, rules, read)
+        return self._recut_touching(self._choose(readings, rules, read), rules, read)
+
+    def _recut_touching(self, chosen: Chosen | None, rules: _Rules, read: _Memo) -> Chosen | None:
+        """The chosen reading, or, when a format fits it, the best of its readings with a touching
+        pair cut evenly (char_layout.even_recuts) whose two halves the CNN reads at least
+        RECUT_SURE and which a format fits whole, and better. A touching pair cut in the wrong
+        place can still read as a plate of the layout (VHB read as VFB: the cut through the H's
+        crossbar leaves the V with half the H, and the other half reads as F), which the margins
+        of _choose rightly keep against other segmentations; this asks only whether the same
+        boxes, one pair cut another way, read better."""
+        if chosen is None or chosen[3] is None:
+            return chosen
+        crop, boxes, _, match = chosen
+        recuts = even_recuts(boxes, RECUT_UNEVEN, RECUT_TOUCHING)
+        if not recuts:
+            return chosen
+        best, best_score = chosen, match.score
+        for (i, cut), candidates in zip(recuts, self._classify([(crop, cut) for _, cut in recuts], read)):
+            if min(candidates[i][0][1], candidates[i + 1][0][1]) < RECUT_SURE:
+                continue
+            found, keep = self._matched(candidates, cut, rules, read)
+            if found is not None and keep == slice(None) and found.score > best_score:
+                best, best_score = (crop, cut, candidates, found), found.score
+        return best
 
     def _has_layout(self, length: int, rules: _Rules) -> bool:
         """Whether a rule has a layout of `length` characters."""
@@ -511,10 +538,7 @@ class Reader:
                 continue
             if len(candidates) < max(self.options.min_chars, 1):
                 continue
-            key = (tuple(candidates), tuple(boxes), rules)   # the first reading comes back with the
-            if key not in read.matches:                        # others; some segmentations repeat
-                read.matches[key] = self._match(candidates, boxes, rules)
-            match, keep = read.matches[key]
+            match, keep = self._matched(candidates, boxes, rules, read)
             if match is None:
                 if k == 0 and len(candidates) <= MAX_UNMATCHED_CHARS:
                     floor = ALTERNATIVE_SURENESS * _sureness(candidates)
@@ -532,6 +556,15 @@ class Reader:
         if not max(self.options.min_chars, 1) <= len(candidates) <= MAX_UNMATCHED_CHARS:
             return None
         return crop, boxes, candidates, None
+
+    def _matched(self, candidates: Sequence[Classes], boxes: Sequence[Box], rules: _Rules, read: _Memo
+                 ) -> tuple[FormatMatch | None, slice]:
+        """_match, kept in `read` for readings met again (the first reading comes back with the
+        others; some segmentations repeat)."""
+        key = (tuple(candidates), tuple(boxes), rules)
+        if key not in read.matches:
+            read.matches[key] = self._match(candidates, boxes, rules)
+        return read.matches[key]
 
     def _match(self, candidates, boxes, rules: _Rules) -> tuple[FormatMatch | None, slice]:
         """The best format reading, and which characters it uses: all of them, or, when no rule

@@ -439,18 +439,37 @@ def test_readings_longer_than_any_plate_are_not_returned(example_images, monkeyp
     assert too_long == []
 
 
+def _belgian_plates_read_right(monkeypatch, segmentations, seeds=range(6)) -> int:
+    """How many of the 1-ABC-234 plates of 7 characters that `seeds` draw the reader reads right
+    when the contour segmenter returns `segmentations(boxes)` for every crop (`boxes`: each
+    character's box in the rendered plate)."""
+    from lpr.segmentation import contours
+    from lpr.synth.formats import formats_for
+    from lpr.synth.render import random_plate
+
+    right = 0
+    for seed in seeds:
+        plate = random_plate(formats_for(["be"]), np.random.default_rng(seed), width_px=300)
+        if not plate.text.chars[0].isdigit() or len(plate.chars) != 7:
+            continue
+        image = cv2.cvtColor(plate.image, cv2.COLOR_RGB2BGR)
+        found = segmentations([(b.x1, b.y1, b.x2, b.y2) for b in plate.chars])
+        monkeypatch.setattr(contours, "segment_candidates", lambda crop_image, alternatives=True, found=found:
+                            [[contours.CharBox(tuple(float(v) for v in b)) for b in seg] for seg in found])
+        with lpr.Reader(engine="darknet", countries=["be"], straighten=False) as reader:
+            got = reader.read_crop(image)
+        right += got is not None and got.compact == plate.text.chars
+    return right
+
+
 def test_two_characters_in_one_box_are_read_halved(monkeypatch):
     """When the segmenter leaves two touching characters in one box (twice the others' width),
     the alternatives include each segmentation with its widest box cut in two
     (char_layout.halve_widest), and the format rules take it; with HALVED_WIDTH out of reach
     the plate reads one character short."""
     from lpr import reader as reader_module
-    from lpr.segmentation import contours
-    from lpr.synth.formats import formats_for
-    from lpr.synth.render import random_plate
 
-    def merged_pair(plate):
-        boxes = [(b.x1, b.y1, b.x2, b.y2) for b in plate.chars]
+    def merged_pair(boxes):
         a, b = boxes[1], boxes[2]                    # two letters of 1-ABC-234, side by side
         return boxes[:1] + [(a[0], min(a[1], b[1]), b[2], max(a[3], b[3]))] + boxes[3:]
 
@@ -458,26 +477,37 @@ def test_two_characters_in_one_box_are_read_halved(monkeypatch):
         """Plates read right; `second`: the merged segmentation comes second, after one of the
         first three characters alone (which no layout fits), so only its own halving helps."""
         monkeypatch.setattr(reader_module, "HALVED_WIDTH", halved_width)
-        right = 0
-        for seed in range(6):
-            plate = random_plate(formats_for(["be"]), np.random.default_rng(seed), width_px=300)
-            if not plate.text.chars[0].isdigit() or len(plate.chars) != 7:
-                continue
-            image = cv2.cvtColor(plate.image, cv2.COLOR_RGB2BGR)
-            boxes = merged_pair(plate)
-            found = [boxes[:3], boxes] if second else [boxes]
-            monkeypatch.setattr(contours, "segment_candidates", lambda crop_image, alternatives=True, found=found:
-                                [[contours.CharBox(tuple(float(v) for v in b)) for b in seg] for seg in found])
-            with lpr.Reader(engine="darknet", countries=["be"], straighten=False) as reader:
-                got = reader.read_crop(image)
-            right += got is not None and got.compact == plate.text.chars
-        return right
+        return _belgian_plates_read_right(
+            monkeypatch, lambda boxes: [merged_pair(boxes)[:3], merged_pair(boxes)] if second else [merged_pair(boxes)])
 
     assert reader_module.HALVED_WIDTH == 1.5
     halved, whole = read(1.5), read(float("inf"))
     assert halved >= 4 and whole == 0, (halved, whole)
     halved, whole = read(1.5, second=True), read(float("inf"), second=True)
     assert halved >= 4 and whole == 0, (halved, whole)
+
+
+def test_a_touching_pair_cut_inside_a_glyph_is_read_cut_evenly(monkeypatch):
+    """When the segmenter cuts two touching letters in the middle of the second (as at an H's
+    crossbar: the first box holds a letter and half the next, the second box the other half),
+    the reader tries that pair cut evenly (char_layout.even_recuts) and takes it when the CNN
+    reads both halves surely and the format fits better; with RECUT_SURE out of reach the
+    misplaced cut is what is read."""
+    from lpr import reader as reader_module
+
+    def cut_inside(boxes):
+        a, b = boxes[1], boxes[2]                    # two letters of 1-ABC-234, side by side
+        at = (b[0] + b[2]) / 2
+        y1, y2 = min(a[1], b[1]), max(a[3], b[3])
+        return [boxes[:1] + [(a[0], y1, at, y2), (at, y1, b[2], y2)] + boxes[3:]]
+
+    def read(sure):
+        monkeypatch.setattr(reader_module, "RECUT_SURE", sure)
+        return _belgian_plates_read_right(monkeypatch, cut_inside, seeds=range(10))   # 7 of them 1-ABC-234
+
+    assert reader_module.RECUT_SURE == 0.9
+    recut, as_cut = read(0.9), read(1.1)
+    assert recut >= 4 and as_cut <= recut - 3, (recut, as_cut)
 
 
 def _reading(text, probability=0.95, gap_after=None):

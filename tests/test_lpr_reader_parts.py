@@ -9,7 +9,7 @@ import pytest
 from pydarknet import Detection
 
 from lpr.char_detection import group_detections
-from lpr.char_layout import halve_widest, reading_order, skew_angle
+from lpr.char_layout import even_recuts, halve_widest, reading_order, skew_angle
 from lpr.evaluation import LabelledImage, TruthPlate, read_labels, score_image
 from lpr.plate_crop import crop_plate, straighten
 from lpr.results import PlateRead
@@ -44,6 +44,22 @@ def test_halve_widest_cuts_a_box_twice_the_others_width_in_two():
     even = [(0, 0, 8, 20), (10, 0, 22, 20), (24, 0, 42, 20)]     # the others 8 and 12: the median taken is 12
     assert halve_widest(even, 1.5) == [(0, 0, 8, 20), (10, 0, 22, 20), (24, 0, 33.0, 20), (33.0, 0, 42, 20)]
     assert halve_widest(even, 1.6) is None
+
+
+def test_even_recuts_cut_a_touching_uneven_pair_into_equal_halves():
+    # a letter with half the next (width 15) touching the other half (width 5), then a gap
+    boxes = [(0, 0, 10, 20), (12, 0, 27, 20), (27, 0, 32, 21), (34, 0, 44, 20)]
+    assert even_recuts(boxes, 0.3, 0.05) == [(1, [(0, 0, 10, 20), (12, 0, 22.0, 21), (22.0, 0, 32, 21),
+                                                  (34, 0, 44, 20)])]
+    assert len(even_recuts(boxes, 1.0, 0.05)) == 1 and even_recuts(boxes, 1.01, 0.05) == []   # 15 and 5 differ by their mean
+    apart = [(0, 0, 10, 20), (14, 0, 29, 20), (31, 0, 36, 20)]     # gaps of 0.2 and 0.1 of the height
+    assert even_recuts(apart, 0.3, 0.05) == [] and [i for i, _ in even_recuts(apart, 0.3, 0.1)] == [1]
+    even = [(0, 0, 10, 20), (10, 0, 21, 20)]                # touching, but alike in width: a fair cut
+    assert even_recuts(even, 0.3, 0.05) == []
+    rows = [(20, 0, 35, 20), (0, 30, 5, 50)]                # the end of a top row and the start of the next
+    assert even_recuts(rows, 0.3, 0.05) == []
+    stacked = [(0, 0, 15, 20), (15, 14, 20, 34)]            # a box beside and well below: not one row
+    assert even_recuts(stacked, 0.3, 0.05) == []
 
 
 def test_skew_angle_sign_and_size():
