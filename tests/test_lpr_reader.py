@@ -235,19 +235,46 @@ def test_one_reader_from_four_threads_matches_sequential(reader, example_images)
     lambda: np.full((300, 400), 128, np.uint8),
     lambda: np.full((300, 400, 4), 200, np.uint8),
     lambda: (np.random.default_rng(0).integers(0, 65535, (200, 300, 3))).astype(np.uint16),
-    lambda: np.random.default_rng(1).integers(0, 256, (8000, 8000, 3), dtype=np.uint8),
 ])
-def test_odd_images_give_a_list(reader, make):
-    assert isinstance(reader.read(make()), list)
+def test_odd_images_without_plates_read_as_none(reader, make):
+    assert reader.read(make()) == []
+
+
+def test_a_huge_noise_image_reads_boxes_inside_it(reader):
+    image = np.random.default_rng(1).integers(0, 256, (8000, 8000, 3), dtype=np.uint8)
+    plates = reader.read(image)
+    assert isinstance(plates, list)
+    assert all(0 <= p.box[0] <= p.box[2] <= 8000 and 0 <= p.box[1] <= p.box[3] <= 8000 for p in plates)
+
+
+def test_other_pixel_formats_read_like_bgr(reader, example_images):
+    """16-bit (the 8-bit values times 257) and BGRA copies of a photo hold the same pixels once
+    converted, so they read the same plates in the same boxes; a grey copy loses the colour
+    tests, but its surest plate is still the photo's."""
+    image = example_images[0][1]
+    key = lambda plates: [(p.text, p.box) for p in plates]
+    bgr = reader.read(image)
+    assert bgr
+    assert key(reader.read(image.astype(np.uint16) * 257)) == key(bgr)
+    assert key(reader.read(cv2.cvtColor(image, cv2.COLOR_BGR2BGRA))) == key(bgr)
+    assert reader.read(cv2.cvtColor(image, cv2.COLOR_BGR2GRAY))[0].text == bgr[0].text
 
 
 def test_broken_inputs_raise_image_error(reader, example_images):
+    """Cut or damaged JPEG files give an ImageError or a list of plates, never a crash; a
+    damaged body mostly still decodes (libjpeg fills what it cannot read) and is read, and a
+    file cut inside its header cannot be decoded at all."""
     data = example_images[0][0].read_bytes()
+    header = data.find(b"\xff\xda")                  # the start-of-scan marker: the pixels follow
+    assert header > 0
     rng = np.random.default_rng(2)
+    read_damaged = with_plates = 0
     for k in range(200):
         if k % 2:
-            broken = bytearray(data[:int(rng.integers(0, len(data)))])
+            cut = int(rng.integers(0, len(data)))
+            broken = bytearray(data[:cut])
         else:
+            cut = None
             broken = bytearray(data)
             for i in rng.integers(100, len(broken), 40):
                 broken[i] = int(rng.integers(0, 256))
@@ -255,7 +282,11 @@ def test_broken_inputs_raise_image_error(reader, example_images):
             plates = reader.read(bytes(broken))
         except ImageError:
             continue
-        assert isinstance(plates, list)
+        assert isinstance(plates, list) and all(isinstance(p, lpr.PlateRead) for p in plates)
+        assert cut is None or cut > header, cut        # no image without its header
+        read_damaged += cut is None
+        with_plates += cut is None and bool(plates)
+    assert read_damaged >= 50 and with_plates >= 10, (read_damaged, with_plates)
     for bad in (b"", b"\x00" * 10, "does-not-exist.jpg"):
         with pytest.raises(ImageError):
             reader.read(bad)
@@ -684,7 +715,7 @@ def test_alternatives_are_read_only_when_they_could_win(example_images, monkeypa
     with lpr.Reader(engine="darknet", straighten=False, countries=["be"], alternatives=False) as reader:
         seen.clear()
         plates = reader.read(example_images[0][1])
-        assert len(seen) == len(plates) or not plates
+        assert plates and len(seen) == len(plates)
 
 
 def test_a_box_that_cuts_off_the_last_character_is_read_from_a_wider_crop(monkeypatch):
