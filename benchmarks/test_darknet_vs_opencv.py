@@ -20,6 +20,39 @@ def _yolo_inputs(config):
     return [spec.index - 1 for spec in config.layers if spec.type == "yolo"]
 
 
+def _as_opencv_rows(out, spec, net_w, net_h):
+    """darknet's [yolo] output (1, anchors*(5+classes), h, w) in the rows OpenCV's yolo layer gives:
+    one per (y, x, anchor): centre x, y, width, height (of the network input), objectness, then
+    objectness times each class probability."""
+    _, channels, h, w = out.shape
+    mask = [int(m) for m in spec.get("mask")]
+    anchors = np.asarray(spec.get("anchors"), np.float64).reshape(-1, 2)[mask]
+    a = out.reshape(len(mask), channels // len(mask), h, w).transpose(2, 3, 0, 1).astype(np.float64)
+    rows = np.empty_like(a)
+    rows[..., 0] = (np.arange(w)[None, :, None] + a[..., 0]) / w
+    rows[..., 1] = (np.arange(h)[:, None, None] + a[..., 1]) / h
+    rows[..., 2] = np.exp(a[..., 2]) * anchors[:, 0] / net_w
+    rows[..., 3] = np.exp(a[..., 3]) * anchors[:, 1] / net_h
+    rows[..., 4] = a[..., 4]
+    rows[..., 5:] = a[..., 4:5] * a[..., 5:]
+    return rows.reshape(h * w * len(mask), -1)
+
+
+def _assert_same_detections(ours, theirs, box_tol=0.05, conf_tol=1e-4):
+    """Same count, and a one-to-one matching: equal class, confidence and box (pixels) within tolerance."""
+    assert len(ours) == len(theirs), f"darknet {len(ours)} detections, OpenCV {len(theirs)}"
+    cls = np.array([d.class_id for d in theirs])
+    conf = np.array([d.confidence for d in theirs])
+    box = np.array([d.box for d in theirs]).reshape(-1, 4)
+    free = np.ones(len(theirs), dtype=bool)
+    for det in ours:
+        fits = free & (cls == det.class_id) & (np.abs(conf - det.confidence) <= conf_tol) \
+            & (np.abs(box - np.asarray(det.box)) <= box_tol).all(axis=1)
+        hits = np.flatnonzero(fits)
+        assert hits.size, f"no OpenCV counterpart for {det}"
+        free[hits[0]] = False
+
+
 @pytest.mark.parametrize("model", MODELS)
 def test_forward_darknet(benchmark, cfg_dir, picture, model):
     cfg, weights = model_files(cfg_dir, model)
@@ -51,7 +84,20 @@ def test_forward_opencv(benchmark, cfg_dir, picture, model):
 
     benchmark.group = f"forward {model} 416"
     benchmark.extra_info.update(engine="opencv", model=model, build=f"OpenCV {cv2.__version__}")
-    benchmark.pedantic(forward, rounds=10 if model.endswith("tiny") else 3, warmup_rounds=1)
+    theirs = benchmark.pedantic(forward, rounds=10 if model.endswith("tiny") else 3, warmup_rounds=1)
+    with pydarknet.Network(cfg, weights, gpu=-1) as net:
+        ours = net.forward(blob)
+        specs = [spec for spec in net.config.layers if spec.type == "yolo"]
+        assert len(theirs) == len(ours) == len(specs)
+        for out, spec, got in zip(ours, specs, theirs):
+            want = _as_opencv_rows(out, spec, net.width, net.height)
+            assert got.shape == want.shape
+            np.testing.assert_allclose(got[:, :5], want[:, :5], atol=1e-3)
+            # OpenCV zeroes the class scores at or below its threshold (0.2); compare the rest
+            scored = got[:, 5:] > 0
+            assert scored.any()
+            np.testing.assert_allclose(got[:, 5:][scored], want[:, 5:][scored], atol=1e-3)
+            assert want[:, 5:][~scored].max() <= 0.2 + 1e-3
 
 
 def test_detect_end_to_end_darknet(benchmark, cfg_dir, picture):
@@ -60,7 +106,14 @@ def test_detect_end_to_end_darknet(benchmark, cfg_dir, picture):
     with pydarknet.Network(cfg, weights, gpu=-1) as net:
         benchmark.group = "detect yolov3-tiny 416 (1280x720 in)"
         benchmark.extra_info.update(engine="darknet", model="yolov3-tiny")
-        benchmark.pedantic(net.detect, args=(picture,), kwargs={"thresh": 0.6}, rounds=10, warmup_rounds=1)
+        ours = benchmark.pedantic(net.detect, args=(picture,), kwargs={"thresh": 0.6}, rounds=10,
+                                  warmup_rounds=1)
+    from lpr.engines.opencv_yolo import OpenCVYolo
+
+    with OpenCVYolo(cfg, weights) as engine:
+        theirs = engine.detect(picture, thresh=0.6)
+    assert ours
+    _assert_same_detections(ours, theirs)
 
 
 def test_forward_darknet_batchnorm_not_folded(benchmark, cfg_dir, picture):
@@ -70,7 +123,12 @@ def test_forward_darknet_batchnorm_not_folded(benchmark, cfg_dir, picture):
         blob = pydarknet.letterbox(picture, net.width, net.height)[None]
         benchmark.group = "forward yolov3-tiny 416"
         benchmark.extra_info.update(engine="darknet, batch-norm not folded", model="yolov3-tiny")
-        benchmark.pedantic(net.forward, args=(blob,), rounds=10, warmup_rounds=1)
+        unfolded = benchmark.pedantic(net.forward, args=(blob,), rounds=10, warmup_rounds=1)
+    with pydarknet.Network(cfg, weights, gpu=-1) as folded_net:
+        folded = folded_net.forward(blob)
+    assert len(unfolded) == len(folded) == 2
+    for a, b in zip(unfolded, folded):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
 
 
 @pytest.mark.parametrize("implementation", ["pydarknet", "darknet"])
@@ -81,4 +139,7 @@ def test_letterbox_1280x720(benchmark, picture, implementation):
     fn = pydarknet.letterbox if implementation == "pydarknet" else _native.letterbox_reference
     benchmark.group = "letterbox 1280x720 -> 416"
     benchmark.extra_info.update(engine=implementation)
-    benchmark.pedantic(fn, args=(picture, 416, 416), rounds=20, warmup_rounds=1)
+    result = benchmark.pedantic(fn, args=(picture, 416, 416), rounds=20, warmup_rounds=1)
+    other = _native.letterbox_reference if implementation == "pydarknet" else pydarknet.letterbox
+    assert result.shape == (3, 416, 416) and result.dtype == np.float32
+    np.testing.assert_array_equal(result, other(picture, 416, 416))

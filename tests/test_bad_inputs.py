@@ -98,7 +98,15 @@ def test_unusual_but_valid_images(tiny_yolo):
         padded = np.zeros((50, 70, 4), np.uint8)
         padded[..., :3] = base
         assert net.detect(padded[..., :3], thresh=0.01) == expected     # strided view
-        assert isinstance(net.detect(np.zeros((1, 1, 3), np.uint8)), list)
+        # a 1x1 picture letterboxes to the same input as a 64x64 one of its colour: the same
+        # detections, boxes in its own (1 px) scale
+        colour = (30, 200, 240)
+        pixel = net.detect(np.full((1, 1, 3), colour, np.uint8), thresh=0.01)
+        square = net.detect(np.full((64, 64, 3), colour, np.uint8), thresh=0.01)
+        assert len(pixel) == len(square) > 0
+        for a, b in zip(pixel, square):
+            assert (a.class_id, a.confidence) == (b.class_id, b.confidence)
+            np.testing.assert_allclose(np.asarray(a.box) * 64, b.box, atol=1e-3)
 
 
 @pytest.mark.parametrize("array,error", [

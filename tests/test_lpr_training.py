@@ -48,7 +48,79 @@ def test_detector_evaluation_counts_and_matching(tmp_path, tiny_yolo):
     score = evaluate_detector(tiny_yolo[0], tiny_yolo[1], listing, thresh=0.05)
     assert (score.images, score.truths) == (6, 6)
     assert 0 <= score.true_positives <= min(score.detections, score.truths)
+    assert score.precision == (score.true_positives / score.detections if score.detections else 0.0)
+    assert score.recall == score.true_positives / 6
     assert score.median_ms > 0
+
+
+def test_detector_scores_follow_the_greedy_matching_rule(tmp_path, monkeypatch):
+    """Known detections on known labels: a hit, a duplicate on a matched truth, a right box of
+    the wrong class, a box under the IoU threshold, two boxes whose result depends on the
+    confidence order, and a detection on an image without plates."""
+    import cv2
+    import numpy as np
+    import pytest
+
+    from lpr.training import evaluate_detector as module
+
+    root = tmp_path / "set"
+    (root / "images").mkdir(parents=True)
+    (root / "labels").mkdir()
+    Det = pydarknet.Detection
+    # (width, height), label lines (shares of the image), what the network "finds" (pixels)
+    cases = {
+        "a": ((100, 50), ["0 0.2 0.4 0.2 0.4",                # T1 class 0: (10, 10, 30, 30)
+                          "1 0.75 0.5 0.3 0.6"],              # T2 class 1: (60, 10, 90, 40)
+              [Det(0, "p", 0.8, (12, 10, 32, 30)),            # duplicate on T1 (IoU 0.82): false
+               Det(1, "q", 0.6, (60, 10, 74, 40)),            # T2's class, IoU 14/30 < 0.5: false
+               Det(0, "p", 0.9, (10, 10, 30, 30)),            # T1 exactly: true
+               Det(0, "p", 0.7, (60, 10, 90, 40))]),          # T2's box, class 0: false
+        "b": ((80, 40), ["0 0.225 0.25 0.25 0.5",             # Tb: (8, 0, 28, 20)
+                         "0 0.125 0.25 0.25 0.5"],            # Ta: (0, 0, 20, 20)
+              [Det(0, "p", 0.5, (0, 0, 18, 20)),              # Ta 0.9, Tb 10/28: Ta is gone, false
+               Det(0, "p", 0.9, (3, 0, 23, 20))]),            # goes first, takes the truth it
+                                                              # overlaps most: Ta 17/23 (Tb 0.6)
+        "c": ((60, 60), [], [Det(0, "p", 0.99, (0, 0, 30, 30))]),   # no plate: false
+    }
+    found, paths = {}, []
+    for name, ((width, height), lines, dets) in cases.items():
+        path = root / "images" / f"{name}.png"
+        cv2.imwrite(str(path), np.full((height, width, 3), 90, np.uint8))
+        (root / "labels" / f"{name}.txt").write_text("".join(line + "\n" for line in lines))
+        found[(height, width)] = dets
+        paths.append(str(path))
+    listing = root / "valid.txt"
+    listing.write_text("\n".join(paths) + "\n")
+
+    calls = []
+
+    class FakeNetwork:
+        def __init__(self, cfg, weights):
+            calls.append(("open", cfg, weights))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            calls.append(("close",))
+
+        def detect(self, image, *, thresh):
+            calls.append(("detect", image.shape, thresh))
+            return list(found[image.shape[:2]])
+
+    monkeypatch.setattr(pydarknet, "Network", FakeNetwork)
+    score = module.evaluate_detector(tmp_path / "net.cfg", tmp_path / "net.weights", listing, thresh=0.3)
+    # hits: T1 by the 0.9 box in "a"; Ta by the 0.9 box in "b". Everything else is a false positive.
+    assert (score.images, score.truths, score.detections, score.true_positives) == (3, 4, 7, 2)
+    assert score.precision == pytest.approx(2 / 7)
+    assert score.recall == pytest.approx(2 / 4)
+    assert calls[0] == ("open", tmp_path / "net.cfg", tmp_path / "net.weights") and calls[-1] == ("close",)
+    assert [c[1:] for c in calls[1:-1]] == [((50, 100, 3), 0.3), ((40, 80, 3), 0.3), ((60, 60, 3), 0.3)]
+
+    # a looser IoU lets the 0.5 box in "b" take Tb (IoU 10/28) and the narrow box in "a" take T2
+    loose = module.evaluate_detector(tmp_path / "net.cfg", tmp_path / "net.weights", listing, iou=0.3)
+    assert (loose.true_positives, loose.detections) == (4, 7)
+    assert loose.recall == 1.0
 
 
 def test_lpr_train_plates_cli_trains_resumes_and_scores(tmp_path, capsys):

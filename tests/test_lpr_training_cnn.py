@@ -123,6 +123,8 @@ def test_char_cnn_training_resumes_and_scores(tmp_path):
     assert samples.sheets.tolist() == [""] * 12           # not ocr-chars strips
     score = evaluate_cnn(cfg, work / "cnn.backup", samples)
     assert score.samples == 12 and 0.0 <= score.accuracy <= 1.0
+    assert sum(score.per_class_errors.values()) == round((1.0 - score.accuracy) * 12)
+    assert set(score.per_class_errors) <= {"1", "7"} and score.per_sheet == {}    # no named sheets
 
 
 def test_a_compact_cnn_trains_and_scores_on_the_same_samples(tmp_path):
@@ -140,6 +142,54 @@ def test_a_compact_cnn_trains_and_scores_on_the_same_samples(tmp_path):
     assert score.samples == 12
     with pydarknet.ArrayTrainer(cfg, weights) as resumed:
         assert resumed.iteration == 3 and resumed.input_shape == (1, 48, 36)
+
+
+def test_cnn_evaluation_scores_the_networks_readings_exactly(monkeypatch):
+    """evaluate_cnn with a stand-in network that reads each crop's grey level as a class: the
+    scores must count exactly the crops drawn as another character, across batches, scaled to
+    the network's input."""
+    from lpr.model_files import CHARACTERS
+    from lpr.recognition import numpy_network
+    from lpr.training.char_cnn import SAMPLE_SIZE, CharSamples, evaluate_cnn
+
+    idx = CHARACTERS.index
+    n = 300                                              # more than one batch of 256
+    labels = np.array([i % 36 for i in range(n)], dtype=np.int64)
+    read = labels.copy()                                 # the class each crop is drawn as
+    for i in (10, 255, 256, 299):                        # B read as 8: wrong, folded too
+        labels[i], read[i] = idx("B"), idx("8")
+    for i in (20, 270):                                  # O read as 0: wrong, right when folded
+        labels[i], read[i] = idx("O"), idx("0")
+    images = np.repeat((7 * read).astype(np.uint8), SAMPLE_SIZE[0] * SAMPLE_SIZE[1])
+    images = images.reshape(n, SAMPLE_SIZE[1], SAMPLE_SIZE[0])
+    sheets = np.array(["uk"] * 150 + ["be"] * 140 + [""] * 10)
+    seen = []
+
+    class ReadsGreyLevels:
+        def __init__(self, cfg, weights):
+            assert (cfg, weights) == ("cnn.cfg", "cnn.weights")
+            self.input_shape = (1, 48, 36)
+
+        def predict(self, batch):
+            assert batch.dtype == np.float32 and batch.shape[1:] == (1, 48, 36)
+            seen.append(len(batch))
+            grey = batch.reshape(len(batch), -1) * 255
+            cls = np.rint(grey[:, 0] / 7).astype(int)
+            assert np.abs(grey - 7.0 * cls[:, None]).max() < 0.01       # the crops, divided by 255
+            out = np.full((len(batch), 36), 0.5 / 35, np.float32)
+            out[np.arange(len(batch)), cls] = 0.5
+            return out
+
+    monkeypatch.setattr(numpy_network, "NumpyNetwork", ReadsGreyLevels)
+    score = evaluate_cnn("cnn.cfg", "cnn.weights", CharSamples(images, labels, sheets))
+    assert sum(seen) == n
+    assert score.samples == n
+    assert score.accuracy == pytest.approx(294 / 300)
+    assert score.folded_accuracy == pytest.approx(296 / 300)
+    assert score.per_class_errors == {"B": 4, "O": 2}
+    assert score.per_sheet.keys() == {"uk", "be"}                # "" is no sheet
+    assert score.per_sheet["uk"] == (150, pytest.approx(148 / 150), pytest.approx(149 / 150))
+    assert score.per_sheet["be"] == (140, pytest.approx(137 / 140), pytest.approx(138 / 140))
 
 
 def test_scaled_training_crops_match_what_the_reader_cuts():

@@ -280,7 +280,8 @@ def test_per_position_vote_written_in_the_country_format():
                 plate("XB-123-CD", 0.75, box, country="fr", fmt="fr:LL-DDD-LL")]
     result = vote(readings)
     assert (result.compact, result.method, result.text, result.country) == ("AB123CD", "chars", "AB-123-CD", "fr")
-    assert result.format is not None
+    # AB123CD was read by no one: written by the French rules' match, in their format's name
+    assert result.format == "fr:FF-DDD-FF"
 
 
 def test_a_winning_text_is_not_overruled_by_a_weaker_assembly():

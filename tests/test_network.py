@@ -352,9 +352,15 @@ def test_fit_input_refused_where_darknet_cannot_resize(tiny_yolo, street_image, 
     text = cfg.read_text().replace("[yolo]", "[dropout]\nprobability=.1\n\n[yolo]", 1)
     with_dropout = tmp_path / "with-dropout.cfg"
     with_dropout.write_text(text)
+    with pydarknet.Network(cfg, weights) as plain:
+        expected = plain.detect(street_image, thresh=0.05)
     with pydarknet.Network(with_dropout, weights) as net:
         assert not net.can_fit_input
-        assert net.detect(street_image, thresh=0.05) is not None    # the cfg's size still works
+        # the cfg's size still works, and dropout is the identity at inference
+        found = net.detect(street_image, thresh=0.05)
+        assert found
+        assert ([(d.class_id, d.confidence, d.box) for d in found]
+                == [(d.class_id, d.confidence, d.box) for d in expected])
         with pytest.raises(ValueError, match="resize"):
             net.detect(street_image, fit_input=True)
         # darknet's own resize, reached past that check, fails part way: the network is closed,

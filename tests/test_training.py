@@ -29,8 +29,12 @@ def test_training_lowers_the_loss_and_writes_loadable_weights(squares, tmp_path)
     assert header.seen == 30 * 8
     cfg = ASSETS / "tiny-yolo-64.cfg"
     pydarknet.check_weights(result.weights, pydarknet.parse_cfg(cfg))
+    black = np.zeros((64, 64, 3), np.uint8)
+    with pydarknet.Network(cfg) as untrained:                   # darknet's initial weights
+        assert untrained.detect(black, thresh=0.01)             # objectness near 0.5 everywhere
     with pydarknet.Network(cfg, result.weights) as net:
-        assert isinstance(net.detect(np.zeros((64, 64, 3), np.uint8)), list)
+        # training has taught the loaded network that a black picture holds no square
+        assert net.detect(black, thresh=0.01) == []
 
 
 @pytest.mark.slow
