@@ -66,9 +66,7 @@ def halve_widest(boxes: Sequence[Box], ratio: float) -> list[Box] | None:
     rest = sorted(widths[:k] + widths[k + 1:])
     if widths[k] < ratio * rest[len(rest) // 2]:
         return None
-    x1, y1, x2, y2 = boxes[k]
-    middle = (x1 + x2) / 2
-    return [*boxes[:k], (x1, y1, middle, y2), (middle, y1, x2, y2), *boxes[k + 1:]]
+    return _cut_in_two(boxes, k, k + 1)
 
 
 def even_recuts(boxes: Sequence[Box], uneven: float, touching: float) -> list[tuple[int, list[Box]]]:
@@ -90,8 +88,15 @@ def even_recuts(boxes: Sequence[Box], uneven: float, touching: float) -> list[tu
         wa, wb = a[2] - a[0], b[2] - b[0]
         if abs(wa - wb) < uneven * (wa + wb) / 2:
             continue
-        x1, x2 = a[0], b[2]
-        y1, y2 = min(a[1], b[1]), max(a[3], b[3])
-        middle = (x1 + x2) / 2
-        out.append((i, [*boxes[:i], (x1, y1, middle, y2), (middle, y1, x2, y2), *boxes[i + 2:]]))
+        out.append((i, _cut_in_two(boxes, i, i + 2)))
     return out
+
+
+def _cut_in_two(boxes: Sequence[Box], start: int, stop: int) -> list[Box]:
+    """``boxes`` with ``boxes[start:stop]`` (neighbours in a row) replaced by their joint box cut
+    into two halves of equal width."""
+    joint = boxes[start:stop]
+    x1, x2 = joint[0][0], joint[-1][2]
+    y1, y2 = min(b[1] for b in joint), max(b[3] for b in joint)
+    middle = (x1 + x2) / 2
+    return [*boxes[:start], (x1, y1, middle, y2), (middle, y1, x2, y2), *boxes[stop:]]
