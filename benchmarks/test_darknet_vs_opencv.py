@@ -10,6 +10,7 @@ import pytest
 
 import pydarknet
 from conftest import model_files
+from detection_asserts import assert_same_detections
 
 cv2 = pytest.importorskip("cv2")
 
@@ -36,21 +37,6 @@ def _as_opencv_rows(out, spec, net_w, net_h):
     rows[..., 4] = a[..., 4]
     rows[..., 5:] = a[..., 4:5] * a[..., 5:]
     return rows.reshape(h * w * len(mask), -1)
-
-
-def _assert_same_detections(ours, theirs, box_tol=0.05, conf_tol=1e-4):
-    """Same count, and a one-to-one matching: equal class, confidence and box (pixels) within tolerance."""
-    assert len(ours) == len(theirs), f"darknet {len(ours)} detections, OpenCV {len(theirs)}"
-    cls = np.array([d.class_id for d in theirs])
-    conf = np.array([d.confidence for d in theirs])
-    box = np.array([d.box for d in theirs]).reshape(-1, 4)
-    free = np.ones(len(theirs), dtype=bool)
-    for det in ours:
-        fits = free & (cls == det.class_id) & (np.abs(conf - det.confidence) <= conf_tol) \
-            & (np.abs(box - np.asarray(det.box)) <= box_tol).all(axis=1)
-        hits = np.flatnonzero(fits)
-        assert hits.size, f"no OpenCV counterpart for {det}"
-        free[hits[0]] = False
 
 
 @pytest.mark.parametrize("model", MODELS)
@@ -113,7 +99,7 @@ def test_detect_end_to_end_darknet(benchmark, cfg_dir, picture):
     with OpenCVYolo(cfg, weights) as engine:
         theirs = engine.detect(picture, thresh=0.6)
     assert ours
-    _assert_same_detections(ours, theirs)
+    assert_same_detections(theirs, ours)
 
 
 def test_forward_darknet_batchnorm_not_folded(benchmark, cfg_dir, picture):
