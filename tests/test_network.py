@@ -182,8 +182,19 @@ def test_gpu_matches_cpu(yolov3_tiny, street_image):
         assert gpu.gpu == 0
         for a, b in zip(cpu.forward(x), gpu.forward(x)):
             np.testing.assert_allclose(a, b, atol=1e-3)
-        dc, dg = cpu.detect(street_image, thresh=0.6), gpu.detect(street_image, thresh=0.6)
-        assert [d.class_id for d in dc] == [d.class_id for d in dg]
+        # Random weights give thousands of boxes near any threshold, and NMS between near-equal
+        # confidences may keep either box; so without NMS, every box clearly above the threshold on
+        # one device has a counterpart on the other: same class, confidence within 2e-3, box within
+        # half a pixel (raw outputs agree within 1e-3, above).
+        dc, dg = cpu.detect(street_image, thresh=0.6, nms=1.0), gpu.detect(street_image, thresh=0.6, nms=1.0)
+        assert len(dc) > 100
+        for ours, theirs in ((dc, dg), (dg, dc)):
+            cls, conf = np.array([d.class_id for d in theirs]), np.array([d.confidence for d in theirs])
+            boxes = np.array([d.box for d in theirs])
+            for d in ours:
+                if d.confidence > 0.6 + 2e-3:
+                    assert ((cls == d.class_id) & (np.abs(conf - d.confidence) <= 2e-3)
+                            & (np.abs(boxes - d.box) <= 0.5).all(axis=1)).any(), d
 
 
 def test_set_threads_reaches_networks_run_from_other_threads(tiny_yolo):
