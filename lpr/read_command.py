@@ -7,26 +7,17 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
-from collections import deque
-from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .cli_types import bounded, country_list, share
 from .evaluation import IMAGE_SUFFIXES
 from .model_files import CNN_MODELS
 from .recognition.char_classifier import CNN_ENGINES
 
-if TYPE_CHECKING:
-    import numpy as np
-
-    from .image_input import ImageError
-
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130    # Ctrl-C, as a shell reports a process stopped by SIGINT
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")   # what lpr eval --curve writes (matplotlib)
-DECODE_AHEAD = 2        # images `lpr read` decodes in a background thread ahead of the one being read
 
 
 def _format_countries() -> tuple[str, ...]:
@@ -144,61 +135,40 @@ def _plate_dict(plate) -> dict:
 def run_read(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .image_input import ImageError
+    from .read_workers import read_here, read_in_workers
 
     paths = list(image_files(args.paths, args.recursive))
     if not paths:
         print("lpr read: no images found", file=sys.stderr)
         return EXIT_FAILED
-    reader = reader_from_args(args)
-    failures = 0
-    drawn: set[str] = set()
+    used: set[str] = set()
+    draw_to = [args.draw / drawn_name(p, used) if args.draw is not None else None for p in paths]
+    workers = min(args.workers, len(paths))
+    reads = read_in_workers(args, paths, draw_to, workers) if workers > 1 else read_here(args, paths, draw_to)
+    failures = done = 0
     show_bar = len(paths) > 1 and not args.quiet
-    with reader, tqdm(total=len(paths), desc="read", unit="image", disable=not show_bar, file=sys.stderr) as bar:
-        for path, pixels in decoded_ahead(paths):
-            bar.update(1)
-            if isinstance(pixels, ImageError):
-                failures += 1
-                _emit(args, {"image": str(path), "error": str(pixels)}, error=True)
-                continue
-            start = time.perf_counter()
-            read = reader.read(pixels)
-            ms = (time.perf_counter() - start) * 1000.0
-            plates = [p for p in read if p.confidence >= args.min_confidence]
-            if args.json:
-                _emit(args, {"image": str(path), "plates": [_plate_dict(p) for p in plates], "ms": round(ms, 2)})
-            else:
-                _emit(args, _table(path, plates, ms, hidden=len(read) - len(plates), below=args.min_confidence))
-            if args.draw is not None:
-                from .drawing import draw_plates, write_image
-
-                write_image(args.draw / drawn_name(path, drawn), draw_plates(pixels, plates))
+    try:
+        with tqdm(total=len(paths), desc="read", unit="image", disable=not show_bar, file=sys.stderr) as bar:
+            for image in reads:
+                bar.update(1)
+                done += 1
+                if image.error is not None:
+                    failures += 1
+                    _emit(args, {"image": str(image.path), "error": image.error}, error=True)
+                    continue
+                plates = [p for p in image.plates if p.confidence >= args.min_confidence]
+                if args.json:
+                    _emit(args, {"image": str(image.path), "plates": [_plate_dict(p) for p in plates],
+                                 "ms": round(image.ms, 2)})
+                else:
+                    _emit(args, _table(image.path, plates, image.ms, hidden=len(image.plates) - len(plates),
+                                       below=args.min_confidence))
+    except KeyboardInterrupt:
+        print(f"lpr read: interrupted after {done} of {len(paths)} images", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:
+        reads.close()
     return EXIT_FAILED if failures == len(paths) else EXIT_OK
-
-
-def decoded_ahead(paths: Iterable[Path], ahead: int = DECODE_AHEAD) -> Iterator[tuple[Path, np.ndarray | ImageError]]:
-    """(path, pixels) for each path in order, the pixels a BGR array or the ImageError that
-    says why the file is no image. The next `ahead` files are decoded in a background thread
-    while the caller reads this one (OpenCV decodes without holding the GIL: a 1280x1280 JPEG
-    takes about 10 ms here, a quarter of reading it)."""
-    from .image_input import ImageError, load_image
-
-    def load(path: Path):
-        try:
-            return load_image(path)
-        except ImageError as exc:
-            return exc
-
-    queued: deque = deque()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lpr-read-decode") as pool:
-        for path in paths:
-            queued.append((path, pool.submit(load, path)))
-            if len(queued) > ahead:
-                path, pending = queued.popleft()
-                yield path, pending.result()
-        while queued:
-            path, pending = queued.popleft()
-            yield path, pending.result()
 
 
 def _emit(args: argparse.Namespace, item, error: bool = False) -> None:
@@ -282,6 +252,10 @@ def add_read_commands(subparsers: argparse._SubParsersAction) -> None:
     read.add_argument("--draw", type=Path, metavar="OUTDIR", help="write annotated images (boxes, text) here")
     read.add_argument("--recursive", action="store_true", help="look into sub-folders of folders")
     read.add_argument("--quiet", action="store_true", help="no progress bar")
+    read.add_argument("--workers", type=bounded(int, 1), default=1, metavar="N",
+                      help="read N images at once in N processes, each with its own reader and its share of "
+                           "the cores: each image takes longer, the run less (default 1: one reader, the "
+                           "next images decoded while one is read)")
     read.add_argument("--min-confidence", type=share, default=0.0, metavar="C",
                       help="show (table, JSON, --draw) only the reads of PlateRead.confidence C or more "
                            "(default 0: every read; what each threshold keeps: lpr eval --curve)")

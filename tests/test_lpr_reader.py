@@ -351,7 +351,7 @@ def test_cli_min_confidence_shows_only_the_surer_reads(capsys, example_images):
 
 def test_lpr_read_decodes_ahead_in_a_thread_in_order_with_errors_in_place(tmp_path, monkeypatch):
     import lpr.image_input
-    from lpr.read_command import decoded_ahead
+    from lpr.read_workers import decoded_ahead
 
     paths = []
     for k in range(6):
@@ -379,6 +379,55 @@ def test_lpr_read_decodes_ahead_in_a_thread_in_order_with_errors_in_place(tmp_pa
     assert all(thread.startswith("lpr-read-decode") for _, thread in started)
     assert sorted(name for name, _ in started) == sorted(p.name for p in paths)
     assert all(k + 1 <= n <= k + 3 for k, n in enumerate(ahead_at))     # at most two ahead
+
+
+def _lines_without_time(stdout: str) -> list[dict]:
+    lines = [json.loads(line) for line in stdout.splitlines()]
+    for item in lines:
+        assert item.pop("ms", 1.0) > 0
+    return lines
+
+
+def test_cli_workers_read_what_one_reader_reads_in_the_same_order(tmp_path):
+    """--workers 2: every image read by one of two processes, the lines in the files' order,
+    the broken file's error in its place, the same plates and the same annotated copies."""
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"\xff\xd8 not really a jpeg")
+    runs = {}
+    for workers in (1, 2):
+        run = subprocess.run([sys.executable, "-m", "lpr.cli", "read", "--json", "--quiet", "--workers", str(workers),
+                              str(EXAMPLES), str(bad), "--draw", str(tmp_path / f"drawn{workers}")],
+                             capture_output=True, text=True, cwd=tmp_path, timeout=300)
+        assert run.returncode == 0, run.stderr
+        runs[workers] = _lines_without_time(run.stdout)
+    one, two = runs[1], runs[2]
+    assert [i["image"] for i in two] == [str(p) for p in sorted(EXAMPLES.glob("*.jpg"))] + [str(bad)]
+    assert [i["image"] for i in one] == [i["image"] for i in two] and "error" in two[-1]
+    for a, b in zip(one[:-1], two[:-1]):       # each worker runs its networks on fewer threads
+        assert [p["text"] for p in a["plates"]] == [p["text"] for p in b["plates"]]
+        for p, q in zip(a["plates"], b["plates"]):
+            assert abs(p["confidence"] - q["confidence"]) <= 1e-3
+            assert np.allclose(p["box"], q["box"], atol=0.5)
+    assert sum(len(i["plates"]) for i in two[:-1]) >= len(two) - 1
+    drawn = sorted(p.name for p in (tmp_path / "drawn2").iterdir())
+    assert drawn == sorted(p.name for p in (tmp_path / "drawn1").iterdir()) and len(drawn) == len(two) - 1
+    assert subprocess.run([sys.executable, "-m", "lpr.cli", "read", "--workers", "0", str(EXAMPLES)],
+                          capture_output=True, cwd=tmp_path, timeout=60).returncode == 2
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_cli_read_stops_on_ctrl_c_and_says_how_far_it_got(tmp_path, workers):
+    import signal
+
+    run = subprocess.Popen([sys.executable, "-u", "-m", "lpr.cli", "read", "--json", "--workers", str(workers),
+                            *[str(EXAMPLES)] * 20], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    first = run.stdout.readline()
+    run.send_signal(signal.SIGINT)
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 130, err
+    assert json.loads(first)["image"].endswith(".jpg")
+    err = err.decode()
+    assert "interrupted after" in err and "of 120 images" in err and "Traceback" not in err, err
 
 
 def test_cli_stops_quietly_when_its_reader_stops_reading(tmp_path):
