@@ -12,10 +12,12 @@ from typing import TYPE_CHECKING
 
 __version__ = "0.2.0"
 
-__all__ = ["CharRead", "ImageError", "PlateBox", "PlateRead", "Reader", "Timings", "read_plate"]
+__all__ = ["CharRead", "ImageError", "ImageRead", "PlateBox", "PlateRead", "Reader", "Timings", "read_files",
+           "read_plate"]
 
 if TYPE_CHECKING:  # pragma: no cover
     from .image_input import ImageError
+    from .read_workers import ImageRead, read_files
     from .reader import Reader, read_plate
     from .results import CharRead, PlateBox, PlateRead, Timings
 
@@ -25,6 +27,10 @@ def __getattr__(name: str):
         from . import reader
 
         return getattr(reader, name)
+    if name in ("ImageRead", "read_files"):
+        from . import read_workers
+
+        return getattr(read_workers, name)
     if name == "ImageError":
         from .image_input import ImageError
 

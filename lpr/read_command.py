@@ -93,16 +93,20 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
                        help="read the models from DIR (<name>.cfg/.weights) instead of the package's")
 
 
+def reader_options(args: argparse.Namespace) -> dict:
+    """The keyword arguments of lpr.Reader that the reader options (add_reader_options) give."""
+    return dict(engine=args.engine, segmenter=args.segmenter, recognizer=args.recognizer, countries=args.countries,
+                plate_threshold=args.plate_threshold, sure_plate=args.sure_plate,
+                fallback_threshold=args.fallback_threshold, char_threshold=args.char_threshold,
+                alternatives=args.alternatives, eu_band=args.eu_band, plate_shape=args.plate_shape,
+                mercosur_band=args.mercosur_band, fit_input=args.fit_input, large_plates=args.large_plates,
+                cnn_engine=args.cnn_engine, cnn_model=args.cnn_model, models_dir=args.models_dir)
+
+
 def reader_from_args(args: argparse.Namespace):
     from .reader import Reader
 
-    return Reader(engine=args.engine, segmenter=args.segmenter, recognizer=args.recognizer, countries=args.countries,
-                  plate_threshold=args.plate_threshold, sure_plate=args.sure_plate,
-                  fallback_threshold=args.fallback_threshold, char_threshold=args.char_threshold,
-                  alternatives=args.alternatives, eu_band=args.eu_band, plate_shape=args.plate_shape,
-                  mercosur_band=args.mercosur_band, fit_input=args.fit_input, large_plates=args.large_plates,
-                  cnn_engine=args.cnn_engine,
-                  cnn_model=args.cnn_model, models_dir=args.models_dir)
+    return Reader(**reader_options(args))
 
 
 def image_files(paths: list[Path], recursive: bool) -> Iterator[Path]:
@@ -135,7 +139,7 @@ def _plate_dict(plate) -> dict:
 def run_read(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from .read_workers import read_here, read_in_workers
+    from .read_workers import read_files
 
     paths = list(image_files(args.paths, args.recursive))
     if not paths:
@@ -143,8 +147,8 @@ def run_read(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     used: set[str] = set()
     draw_to = [args.draw / drawn_name(p, used) if args.draw is not None else None for p in paths]
-    workers = min(args.workers, len(paths))
-    reads = read_in_workers(args, paths, draw_to, workers) if workers > 1 else read_here(args, paths, draw_to)
+    reads = read_files(paths, workers=args.workers, draw_to=draw_to, draw_min_confidence=args.min_confidence,
+                       **reader_options(args))
     failures = done = 0
     show_bar = len(paths) > 1 and not args.quiet
     try:

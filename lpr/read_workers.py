@@ -1,7 +1,8 @@
-"""Reading a list of image files for `lpr read`: here, decoding ahead in a thread, or in worker
-processes (`--workers N`), each with its own Reader. Either way the reads come back in the
-order of the files, as `ImageRead`s, and the annotated copies (`--draw`) are written where the
-caller named them.
+"""Reading many image files: ``lpr.read_files(paths, workers=N, **reader_options)``, which
+`lpr read` runs. With one worker, one Reader in this process reads the files while a thread
+decodes the next ones; with more, N processes each read files with a Reader of their own. Either
+way the reads come back in the files' order, as `ImageRead`s, and annotated copies are written
+where the caller names them.
 
 A Reader is one process's: its Python stages (segmentation, format rules) hold the GIL, so
 threads would share one core for them. Worker processes read several images at once; each
@@ -10,16 +11,15 @@ one), so an image takes longer and the run takes less.
 """
 from __future__ import annotations
 
-import argparse
 import os
 import signal
 import time
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import numpy as np
@@ -32,8 +32,8 @@ DECODE_AHEAD = 2        # images decoded in a background thread ahead of the one
 
 @dataclass(frozen=True)
 class ImageRead:
-    """One file's outcome: its plates (every read, most confident first) and the reader's time
-    on the decoded image, or the error that says why it is no image (``plates`` empty)."""
+    """One file's outcome: its plates (``Reader.read``'s, most confident first) and the reader's
+    time on the decoded image in ms, or the error that says why it is no image (no plates)."""
 
     path: Path
     plates: tuple[PlateRead, ...] = ()
@@ -41,40 +41,28 @@ class ImageRead:
     error: str | None = None
 
 
-def read_here(args: argparse.Namespace, paths: Sequence[Path], draw_to: Sequence[Path | None]
-              ) -> Iterator[ImageRead]:
-    """The files read in this process by one Reader (reader_from_args), the next files decoded
-    while one is read."""
-    from .image_input import ImageError
-    from .read_command import reader_from_args
+def read_files(paths: Iterable[str | os.PathLike], *, workers: int = 1,
+               draw_to: Sequence[str | os.PathLike | None] | None = None, draw_min_confidence: float = 0.0,
+               **options: Any) -> Iterator[ImageRead]:
+    """Each file of ``paths`` read by a Reader(**options), in order. ``workers``: how many
+    processes read at once (1: this one; see the module's notes). ``draw_to``: one path (or
+    None) per file, where its annotated copy is written, showing the reads of at least
+    ``draw_min_confidence``. An unreadable file gives an ImageRead with its error, and the run
+    goes on. Bad options raise ValueError here, before anything is read. Close the iterator (or
+    read it to its end) to stop the workers."""
+    paths = [Path(p) for p in paths]
+    targets = [None if t is None else Path(t) for t in draw_to] if draw_to is not None else [None] * len(paths)
+    if len(targets) != len(paths):
+        raise ValueError(f"draw_to names {len(targets)} files for {len(paths)} images")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an int >= 1, got {workers!r}")
+    from .reader import Reader
 
-    with reader_from_args(args) as reader:
-        for (path, pixels), target in zip(decoded_ahead(paths), draw_to):
-            if isinstance(pixels, ImageError):
-                yield ImageRead(path, error=str(pixels))
-            else:
-                yield _read(reader, path, pixels, target, args.min_confidence)
-
-
-def read_in_workers(args: argparse.Namespace, paths: Sequence[Path], draw_to: Sequence[Path | None],
-                    workers: int) -> Iterator[ImageRead]:
-    """The files read by `workers` processes, each with its own Reader, in the files' order.
-    The reader options are checked here first (a ValueError, as read_here raises). The workers
-    ignore Ctrl-C; closing this generator, or an exception in the caller, stops them after the
-    images they are reading. A worker that dies raises BrokenProcessPool."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    from .read_command import reader_from_args
-
-    reader_from_args(args).close()                       # bad options fail here, not in every worker
-    threads = max(1, (os.cpu_count() or 1) // workers)
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),   # no fork of threads
-                               initializer=_start_worker, initargs=(args, threads))
-    try:
-        yield from pool.map(_read_in_worker, paths, draw_to)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    Reader(**options).close()                 # bad options fail here, not in a worker
+    jobs = list(zip(paths, targets))
+    if min(workers, len(jobs)) > 1:
+        return _read_in_workers(jobs, min(workers, len(jobs)), options, draw_min_confidence)
+    return _read_here(jobs, options, draw_min_confidence)
 
 
 def decoded_ahead(paths: Iterable[Path], ahead: int = DECODE_AHEAD) -> Iterator[tuple[Path, np.ndarray | ImageError]]:
@@ -102,6 +90,35 @@ def decoded_ahead(paths: Iterable[Path], ahead: int = DECODE_AHEAD) -> Iterator[
             yield path, pending.result()
 
 
+def _read_here(jobs: list[tuple[Path, Path | None]], options: Mapping[str, Any], min_confidence: float
+               ) -> Iterator[ImageRead]:
+    from .image_input import ImageError
+    from .reader import Reader
+
+    with Reader(**options) as reader:
+        for (path, pixels), (_, target) in zip(decoded_ahead(p for p, _ in jobs), jobs):
+            if isinstance(pixels, ImageError):
+                yield ImageRead(path, error=str(pixels))
+            else:
+                yield _read(reader, path, pixels, target, min_confidence)
+
+
+def _read_in_workers(jobs: list[tuple[Path, Path | None]], workers: int, options: Mapping[str, Any],
+                     min_confidence: float) -> Iterator[ImageRead]:
+    """The workers ignore Ctrl-C (the caller's to handle); closing this generator stops them
+    after the images they are reading. A worker that dies raises BrokenProcessPool."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    threads = max(1, (os.cpu_count() or 1) // workers)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"),   # no fork of threads
+                               initializer=_start_worker, initargs=(dict(options), threads, min_confidence))
+    try:
+        yield from pool.map(_read_in_worker, *zip(*jobs))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
 def _read(reader, path: Path, pixels: np.ndarray, draw_to: Path | None, min_confidence: float) -> ImageRead:
     start = time.perf_counter()
     plates = tuple(reader.read(pixels))
@@ -116,18 +133,18 @@ def _read(reader, path: Path, pixels: np.ndarray, draw_to: Path | None, min_conf
 _WORKER: tuple | None = None     # a worker process's (Reader, min_confidence)
 
 
-def _start_worker(args: argparse.Namespace, threads: int) -> None:
+def _start_worker(options: dict, threads: int, min_confidence: float) -> None:
     global _WORKER
     import cv2
 
     import pydarknet
 
-    from .read_command import reader_from_args
+    from .reader import Reader
 
-    signal.signal(signal.SIGINT, signal.SIG_IGN)         # Ctrl-C is the main process's to handle
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     cv2.setNumThreads(threads)
     pydarknet.set_threads(threads)
-    _WORKER = (reader_from_args(args), args.min_confidence)
+    _WORKER = (Reader(**options), min_confidence)
 
 
 def _read_in_worker(path: Path, draw_to: Path | None) -> ImageRead:

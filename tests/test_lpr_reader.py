@@ -381,6 +381,30 @@ def test_lpr_read_decodes_ahead_in_a_thread_in_order_with_errors_in_place(tmp_pa
     assert all(k + 1 <= n <= k + 3 for k, n in enumerate(ahead_at))     # at most two ahead
 
 
+def test_read_files_reads_each_file_as_read_does_in_order_here_or_in_workers(tmp_path, example_images):
+    bad = tmp_path / "broken.png"
+    bad.write_bytes(b"\x89PNG not really")
+    paths = [p for p, _ in example_images[:3]] + [bad] + [example_images[0][0]]
+    with lpr.Reader(engine="darknet") as reader:
+        expected = [[(p.text, p.box) for p in reader.read(image)] for _, image in example_images[:3]]
+    expected = expected + [None, expected[0]]
+    here = list(lpr.read_files(paths, engine="darknet"))
+    assert [r.path for r in here] == paths and [r.error is not None for r in here] == [False] * 3 + [True, False]
+    assert [[(p.text, p.box) for p in r.plates] if r.error is None else None for r in here] == expected
+    assert all(r.ms > 0 for r in here if r.error is None) and "not a readable image" in here[3].error
+    targets = [tmp_path / f"drawn-{k}.jpg" for k in range(len(paths))]
+    reads = lpr.read_files(paths, workers=2, engine="darknet", draw_to=targets)
+    two = list(reads)
+    assert [r.path for r in two] == paths and two[3].error == here[3].error
+    for a, b in zip(here, two):
+        assert [p.text for p in a.plates] == [p.text for p in b.plates]
+        assert all(np.allclose(p.box, q.box, atol=0.5) for p, q in zip(a.plates, b.plates))
+    assert [t.is_file() for t in targets] == [True] * 3 + [False, True]
+    for bad_call in (dict(workers=0), dict(workers=1.5), dict(draw_to=targets[:2]), dict(engine="tpu")):
+        with pytest.raises(ValueError):
+            lpr.read_files(paths, **bad_call)
+
+
 def _lines_without_time(stdout: str) -> list[dict]:
     lines = [json.loads(line) for line in stdout.splitlines()]
     for item in lines:
