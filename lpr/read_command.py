@@ -147,11 +147,12 @@ def run_read(args: argparse.Namespace) -> int:
         return EXIT_FAILED
     used: set[str] = set()
     draw_to = [args.draw / drawn_name(p, used) if args.draw is not None else None for p in paths]
-    reads = read_files(paths, workers=args.workers, draw_to=draw_to, draw_min_confidence=args.min_confidence,
-                       **reader_options(args))
+    reads = None
     failures = done = 0
     show_bar = len(paths) > 1 and not args.quiet
     try:
+        reads = read_files(paths, workers=args.workers, draw_to=draw_to, draw_min_confidence=args.min_confidence,
+                           **reader_options(args))
         with tqdm(total=len(paths), desc="read", unit="image", disable=not show_bar, file=sys.stderr) as bar:
             for image in reads:
                 bar.update(1)
@@ -171,7 +172,8 @@ def run_read(args: argparse.Namespace) -> int:
         print(f"lpr read: interrupted after {done} of {len(paths)} images", file=sys.stderr)
         return EXIT_INTERRUPTED
     finally:
-        reads.close()
+        if reads is not None:
+            reads.close()
     return EXIT_FAILED if failures == len(paths) else EXIT_OK
 
 

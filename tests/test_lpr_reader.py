@@ -2,6 +2,7 @@
 threads, hostile inputs, the CLI's JSON lines."""
 import dataclasses
 import json
+import multiprocessing
 import subprocess
 import sys
 import threading
@@ -394,7 +395,9 @@ def test_read_files_reads_each_file_as_read_does_in_order_here_or_in_workers(tmp
     assert all(r.ms > 0 for r in here if r.error is None) and "not a readable image" in here[3].error
     targets = [tmp_path / f"drawn-{k}.jpg" for k in range(len(paths))]
     reads = lpr.read_files(paths, workers=2, engine="darknet", draw_to=targets)
-    two = list(reads)
+    two = [next(reads)]
+    assert len(multiprocessing.active_children()) >= 2          # two processes really read
+    two += list(reads)
     assert [r.path for r in two] == paths and two[3].error == here[3].error
     for a, b in zip(here, two):
         assert [p.text for p in a.plates] == [p.text for p in b.plates]
@@ -403,6 +406,10 @@ def test_read_files_reads_each_file_as_read_does_in_order_here_or_in_workers(tmp
     for bad_call in (dict(workers=0), dict(workers=1.5), dict(draw_to=targets[:2]), dict(engine="tpu")):
         with pytest.raises(ValueError):
             lpr.read_files(paths, **bad_call)
+    with pytest.raises(TypeError, match="list of paths"):
+        lpr.read_files(str(paths[0]))
+    with pytest.raises(TypeError, match="worker"):
+        lpr.read_files(paths, worker=2)
 
 
 def _lines_without_time(stdout: str) -> list[dict]:
@@ -439,19 +446,60 @@ def test_cli_workers_read_what_one_reader_reads_in_the_same_order(tmp_path):
                           capture_output=True, cwd=tmp_path, timeout=60).returncode == 2
 
 
-@pytest.mark.parametrize("workers", [1, 2])
-def test_cli_read_stops_on_ctrl_c_and_says_how_far_it_got(tmp_path, workers):
+@pytest.mark.parametrize("workers, twice", [(1, False), (2, False), (2, True)])
+def test_cli_read_stops_on_ctrl_c_and_says_how_far_it_got(tmp_path, workers, twice):
+    """Ctrl-C as a terminal sends it: to the whole process group, workers included, and a second
+    one while the run stops (that one once left the workers' pool half shut down, hanging)."""
+    import os
     import signal
+    import time
 
     run = subprocess.Popen([sys.executable, "-u", "-m", "lpr.cli", "read", "--json", "--workers", str(workers),
-                            *[str(EXAMPLES)] * 20], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+                            *[str(EXAMPLES)] * 20], stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+                           start_new_session=True)
     first = run.stdout.readline()
-    run.send_signal(signal.SIGINT)
-    out, err = run.communicate(timeout=300)
+    os.killpg(run.pid, signal.SIGINT)
+    if twice:
+        time.sleep(0.05)
+        os.killpg(run.pid, signal.SIGINT)
+    out, err = run.communicate(timeout=120)
     assert run.returncode == 130, err
     assert json.loads(first)["image"].endswith(".jpg")
     err = err.decode()
     assert "interrupted after" in err and "of 120 images" in err and "Traceback" not in err, err
+
+
+def test_cli_workers_end_when_the_main_process_is_killed(tmp_path):
+    """Killed outright (SIGKILL: no cleanup runs), lpr read leaves no worker behind holding its
+    output open."""
+    import os
+    import signal
+    import time
+
+    run = subprocess.Popen([sys.executable, "-u", "-m", "lpr.cli", "read", "--json", "--workers", "2",
+                            *[str(EXAMPLES)] * 20], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                           cwd=tmp_path, start_new_session=True)
+    run.stdout.readline()
+
+    def state(pid: int) -> tuple[int, str] | None:
+        """(parent pid, state letter) of a live process, None once it is gone or a zombie."""
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return None if fields[0] == "Z" else (int(fields[1]), fields[0])
+
+    workers = [int(p.name) for p in Path("/proc").glob("[0-9]*") if (st := state(int(p.name))) and st[0] == run.pid]
+    assert len(workers) >= 2, workers
+    run.kill()
+    run.wait(timeout=60)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(state(p) for p in workers):
+        time.sleep(0.2)
+    alive = [p for p in workers if state(p)]
+    for p in alive:
+        os.kill(p, signal.SIGKILL)
+    assert not alive, f"workers {alive} outlived the killed lpr read"
 
 
 def test_cli_stops_quietly_when_its_reader_stops_reading(tmp_path):
