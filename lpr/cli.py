@@ -239,6 +239,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from lpr.data.darknet_dataset import DatasetLayoutError
     from lpr.data.issues import NothingValid
     from lpr.data.ocr_sheets import SheetSelectionError
+    from lpr.drawing import ImageWriteError
 
     try:
         return int(args.func(args))
@@ -252,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SheetSelectionError as exc:
         print(f"lpr: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except (FileNotFoundError, FileExistsError, DatasetLayoutError) as exc:
+    except (FileNotFoundError, FileExistsError, DatasetLayoutError, ImageWriteError) as exc:
         print(f"lpr: {exc}", file=sys.stderr)
         return EXIT_FAILED
     except ValueError as exc:          # options that argparse cannot check alone (Reader, datasets)
@@ -261,6 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:            # whoever read our output stopped (`lpr read DIR | head`)
         # the interpreter flushes stdout once more on exit: let that go nowhere
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_FAILED
+    except OSError as exc:             # a file that cannot be written (--draw, --out): not a usage error
+        print(f"lpr: {exc}", file=sys.stderr)
         return EXIT_FAILED
 
 

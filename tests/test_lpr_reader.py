@@ -335,6 +335,17 @@ def test_cli_json_lines_and_exit_status(tmp_path, example_images):
     assert only_bad.returncode == 1
 
 
+def test_cli_read_says_why_it_cannot_write_its_drawings(tmp_path, capsys, example_images):
+    """--draw into a folder that cannot be made (a file stands on its path): a message and exit
+    status 1, not a traceback and not a usage error."""
+    from lpr.cli import main
+
+    (tmp_path / "afile").write_text("not a folder")
+    assert main(["read", "--quiet", "--engine", "darknet", str(example_images[0][0]),
+                 "--draw", str(tmp_path / "afile" / "drawn")]) == 1
+    assert "Not a directory" in capsys.readouterr().err
+
+
 def test_cli_min_confidence_shows_only_the_surer_reads(capsys, example_images):
     from lpr.cli import main
 
