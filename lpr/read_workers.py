@@ -68,11 +68,12 @@ def read_files(paths: Iterable[str | os.PathLike], *, workers: int = 1,
         raise ValueError(f"workers must be an int >= 1, got {workers!r}")
     from .reader import Reader
 
-    Reader(**options).close()                 # bad options fail here, not in a worker
+    reader = Reader(**options)                # bad options fail here, not in a worker
     jobs = list(zip(paths, targets))
     if min(workers, len(jobs)) > 1:
+        reader.close()
         return _read_in_workers(jobs, min(workers, len(jobs)), options, draw_min_confidence)
-    return _read_here(jobs, options, draw_min_confidence)
+    return _read_here(reader, jobs, draw_min_confidence)
 
 
 def decoded_ahead(paths: Iterable[Path], ahead: int = DECODE_AHEAD) -> Iterator[tuple[Path, np.ndarray | ImageError]]:
@@ -80,18 +81,10 @@ def decoded_ahead(paths: Iterable[Path], ahead: int = DECODE_AHEAD) -> Iterator[
     says why the file is no image. The next `ahead` files are decoded in a background thread
     while the caller reads this one (OpenCV decodes without holding the GIL: a 1280x1280 JPEG
     takes about 10 ms here, a quarter of reading it)."""
-    from .image_input import ImageError, load_image
-
-    def load(path: Path):
-        try:
-            return load_image(path)
-        except ImageError as exc:
-            return exc
-
     queued: deque = deque()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lpr-read-decode") as pool:
         for path in paths:
-            queued.append((path, pool.submit(load, path)))
+            queued.append((path, pool.submit(_pixels_or_error, path)))
             if len(queued) > ahead:
                 path, pending = queued.popleft()
                 yield path, pending.result()
@@ -100,12 +93,22 @@ def decoded_ahead(paths: Iterable[Path], ahead: int = DECODE_AHEAD) -> Iterator[
             yield path, pending.result()
 
 
-def _read_here(jobs: list[tuple[Path, Path | None]], options: Mapping[str, Any], min_confidence: float
-               ) -> Iterator[ImageRead]:
-    from .image_input import ImageError
-    from .reader import Reader
+def _pixels_or_error(path: Path) -> np.ndarray | ImageError:
+    """The decoded image, or the ImageError that says why the file is no image."""
+    from .image_input import ImageError, load_image
 
-    with Reader(**options) as reader:
+    try:
+        return load_image(path)
+    except ImageError as exc:
+        return exc
+
+
+def _read_here(reader, jobs: list[tuple[Path, Path | None]], min_confidence: float) -> Iterator[ImageRead]:
+    """The jobs read by ``reader`` in this process (closed at the end), the next files decoded
+    while one is read."""
+    from .image_input import ImageError
+
+    with reader:
         for (path, pixels), (_, target) in zip(decoded_ahead(p for p, _ in jobs), jobs):
             if isinstance(pixels, ImageError):
                 yield ImageRead(path, error=str(pixels))
@@ -210,11 +213,10 @@ def _end_with_parent() -> None:
 
 
 def _read_in_worker(path: Path, draw_to: Path | None) -> ImageRead:
-    from .image_input import ImageError, load_image
+    from .image_input import ImageError
 
     reader, min_confidence = _WORKER
-    try:
-        pixels = load_image(path)
-    except ImageError as exc:
-        return ImageRead(path, error=str(exc))
+    pixels = _pixels_or_error(path)
+    if isinstance(pixels, ImageError):
+        return ImageRead(path, error=str(pixels))
     return _read(reader, path, pixels, draw_to, min_confidence)
