@@ -1,4 +1,5 @@
-"""darknet (this build) vs OpenCV DNN: same cfg, same weights, same letterboxed 416x416 input.
+"""darknet (this build) vs OpenCV DNN vs ONNX Runtime (lpr.engines.onnx_yolo): same cfg, same
+weights, same letterboxed 416x416 input; and the shipped plate detector on all three.
 
 Run with `make bench` (not part of the test command). Each benchmark also checks that the two
 engines agree, so a fast wrong answer cannot win.
@@ -84,6 +85,57 @@ def test_forward_opencv(benchmark, cfg_dir, picture, model):
             assert scored.any()
             np.testing.assert_allclose(got[:, 5:][scored], want[:, 5:][scored], atol=1e-3)
             assert want[:, 5:][~scored].max() <= 0.2 + 1e-3
+
+
+@pytest.mark.parametrize("model", MODELS)
+def test_forward_onnxruntime(benchmark, cfg_dir, picture, model):
+    import onnxruntime
+
+    from lpr.engines.onnx_yolo import OnnxYolo
+
+    cfg, weights = model_files(cfg_dir, model)
+    blob = pydarknet.letterbox(picture, 416, 416)[None]
+    with OnnxYolo(cfg, weights) as engine:
+        benchmark.group = f"forward {model} 416"
+        benchmark.extra_info.update(engine="onnxruntime", model=model, build=f"ONNX Runtime {onnxruntime.__version__}")
+        # the [yolo] layers' inputs, as the other rows' forward passes (the decoding is not timed)
+        ours = benchmark.pedantic(engine._raw, args=(blob,), rounds=10 if model.endswith("tiny") else 3,
+                                  warmup_rounds=1)
+    with pydarknet.Network(cfg, weights, gpu=-1) as net:
+        theirs = net.forward(blob, layers=_yolo_inputs(net.config))
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, atol=1e-3)
+
+
+@pytest.mark.parametrize("engine", ["darknet", "opencv", "onnxruntime"])
+def test_forward_plate_detector(benchmark, picture, engine):
+    """The shipped plate detector (lpr/models), 640x384, on each engine: the reader's first pass
+    on a 16:9 frame."""
+    from lpr import model_files as mf
+    from lpr.engines.onnx_yolo import OnnxYolo
+    from lpr.engines.opencv_yolo import OpenCVYolo
+
+    files = mf.model_files(mf.PLATE_DETECTOR)
+    blob = pydarknet.letterbox(picture, 640, 384)[None]
+    with pydarknet.Network(files.cfg, files.weights, gpu=-1) as net:
+        layers = _yolo_inputs(net.config)
+        expected = net.forward(blob, layers=layers)
+        if engine == "darknet":
+            run, build = (lambda: net.forward(blob, layers=layers)), pydarknet.build_info()["blas"]
+            got = _timed(benchmark, run, engine, build)
+    if engine != "darknet":
+        kind = OpenCVYolo if engine == "opencv" else OnnxYolo
+        with kind(files.cfg, files.weights) as other:
+            build = f"OpenCV {cv2.__version__}" if engine == "opencv" else "ONNX Runtime"
+            got = _timed(benchmark, lambda: other._raw(blob), engine, build)   # the [yolo] layers' inputs
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, atol=1e-3)
+
+
+def _timed(benchmark, run, engine: str, build: str):
+    benchmark.group = "forward plate detector 640x384 (shipped weights)"
+    benchmark.extra_info.update(engine=engine, model="plate-detector", build=build)
+    return benchmark.pedantic(run, rounds=20, warmup_rounds=2)
 
 
 def test_detect_end_to_end_darknet(benchmark, cfg_dir, picture):

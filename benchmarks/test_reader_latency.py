@@ -17,8 +17,11 @@ EVAL = DATA / "eval"
 BACKGROUNDS = 150      # plate-free photos timed: where the fallback and the large-plate pass cost most
 
 
-# (engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback, large_plates); the first is the default
+# (engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback, large_plates); the first is the
+# default (auto: ONNX Runtime where it is installed), the third the default before it
 PIPELINES = [
+    ("onnxruntime", "contours", True, "onnxruntime", "compact", True, True, True),
+    ("onnxruntime", "contours", False, "onnxruntime", "compact", True, True, True),
     ("opencv", "contours", True, "opencv", "compact", True, True, True),
     ("opencv", "contours", True, "opencv", "compact", True, True, False),
     ("opencv", "contours", True, "opencv", "compact", True, False, True),

@@ -13,6 +13,7 @@ from pathlib import Path
 from .cli_types import bounded, country_list, share
 from .evaluation import IMAGE_SUFFIXES
 from .model_files import CNN_MODELS
+from .engines.select import ENGINES
 from .recognition.char_classifier import CNN_ENGINES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -36,12 +37,12 @@ def _countries(text: str) -> tuple[str, ...]:
 
 def add_reader_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("reader")
-    group.add_argument("--engine", choices=("auto", "darknet", "opencv"), default="auto",
-                       help="what runs the YOLO models (same weights): auto = darknet on a GPU, else OpenCV DNN "
-                            "when installed, else darknet (default auto)")
+    group.add_argument("--engine", choices=ENGINES, default="auto",
+                       help="what runs the YOLO models (same weights): auto = darknet on a GPU, else ONNX Runtime "
+                            "when installed, else OpenCV DNN when installed, else darknet (default auto)")
     group.add_argument("--cnn-engine", choices=CNN_ENGINES, default="auto",
-                       help="what runs the character CNN (same weights, same readings): auto = OpenCV DNN when "
-                            "installed (faster), else NumPy (default auto)")
+                       help="what runs the character CNN (same weights, same readings): auto = ONNX Runtime when "
+                            "installed, else OpenCV DNN when installed (both faster), else NumPy (default auto)")
     group.add_argument("--cnn-model", choices=tuple(CNN_MODELS), default="compact",
                        help="which character CNN: compact (36x48 input, about 17 times fewer operations) or "
                             "study (the origin study's 75x100 network); they read as well (default compact)")

@@ -188,10 +188,12 @@ def _start_worker(options: dict, threads: int, min_confidence: float) -> None:
 
     import pydarknet
 
+    from .engines import onnx_network
     from .reader import Reader
 
     cv2.setNumThreads(threads)
     pydarknet.set_threads(threads)
+    onnx_network.set_threads(threads)
     _WORKER = (Reader(**options), min_confidence)
 
 

@@ -136,8 +136,8 @@ class Reader:
     """Holds the loaded models; ``read(image)`` returns one PlateRead per plate, best first;
     ``read_crop(image)`` reads an image that is one plate, without the plate detector.
 
-    - ``engine``: "auto" (darknet on a GPU, else OpenCV DNN if installed, else darknet),
-      "darknet" or "opencv"; the same weights either way.
+    - ``engine``: "auto" (darknet on a GPU, else ONNX Runtime if installed, else OpenCV DNN if
+      installed, else darknet), "darknet", "onnxruntime" or "opencv"; the same weights either way.
     - ``segmenter``: "contours" (OpenCV, no model; the default) or "yolo" (the character
       detector: faster than the default, as fast as alternatives=False, and less accurate
       today; see the README's results).
@@ -147,10 +147,10 @@ class Reader:
     - ``cnn_model``: which character CNN: "compact" (the default: 36x48 input, about 17 times
       fewer operations) or "study" (the origin study's network, 75x100 input). They read the
       same share of plates on our tuning sets (see the README's results).
-    - ``cnn_engine``: what runs the character CNN: "auto" (the default: OpenCV DNN when it is
-      installed, else NumPy), "numpy" (NumPy alone) or "opencv" (OpenCV DNN on the same files,
-      checked to agree with NumPy within 1e-4 when loaded; about 2.5 times faster here, see the
-      README's benchmarks). Either reads the same plates.
+    - ``cnn_engine``: what runs the character CNN: "auto" (the default: ONNX Runtime when it is
+      installed, else OpenCV DNN when it is, else NumPy), "numpy" (NumPy alone), "onnxruntime"
+      or "opencv" (the same files, checked to agree with NumPy within 1e-4 when loaded; several
+      times faster here, see the README's benchmarks). Each reads the same plates.
     - ``countries``: format rules to try, e.g. ["be"] or ["es", "pt"], or "all" (every country
       with rules, lpr.formats.countries()); default: the countries the models were trained on
       (lpr.formats.default_countries()), and every country's for a plate that carries the

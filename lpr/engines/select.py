@@ -1,8 +1,9 @@
-"""Pick the engine that runs a YOLO model: darknet (pydarknet, CPU or GPU) or OpenCV DNN.
+"""Pick the engine that runs a YOLO model: darknet (pydarknet, CPU or GPU), ONNX Runtime or
+OpenCV DNN.
 
-Both take the same cfg and weights and return the same pydarknet.Detection lists (tested to
-agree). ``auto``: darknet when it runs on a GPU, else OpenCV DNN when it is installed (its CPU
-convolutions are faster than darknet's here, see the README's benchmarks), else darknet.
+All take the same cfg and weights and return the same pydarknet.Detection lists (tested to
+agree). ``auto``: darknet when it runs on a GPU, else ONNX Runtime when it is installed, else
+OpenCV DNN when it is, else darknet: on a CPU, the fastest first (README, Benchmarks).
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ import numpy as np
 
 import pydarknet
 
-ENGINES = ("auto", "darknet", "opencv")
+ENGINES = ("auto", "darknet", "onnxruntime", "opencv")
 
 
 class YoloEngine(Protocol):
@@ -42,22 +43,47 @@ def require_opencv(option: str) -> None:
         raise ValueError(f"{option}='opencv' needs OpenCV with its dnn module (pip install opencv-python-headless)")
 
 
+def require_onnxruntime(option: str) -> None:
+    """ValueError naming ``option`` when ONNX Runtime or the onnx package is missing."""
+    from .onnx_network import onnxruntime_available
+
+    if not onnxruntime_available():
+        raise ValueError(f"{option}='onnxruntime' needs the onnxruntime and onnx packages "
+                         "(pip install onnxruntime onnx)")
+
+
+def fastest_cpu_engine() -> str | None:
+    """'onnxruntime', else 'opencv', whichever is installed first (None: neither)."""
+    from .onnx_network import onnxruntime_available
+
+    if onnxruntime_available():
+        return "onnxruntime"
+    return "opencv" if opencv_available() else None
+
+
 def resolve_engine(engine: str) -> str:
-    """'darknet' or 'opencv' for ``engine`` (one of ENGINES); ValueError otherwise."""
+    """'darknet', 'onnxruntime' or 'opencv' for ``engine`` (one of ENGINES); ValueError otherwise."""
     if engine not in ENGINES:
         raise ValueError(f"engine must be one of {', '.join(ENGINES)}, got {engine!r}")
     if engine != "auto":
         if engine == "opencv":
             require_opencv("engine")
+        elif engine == "onnxruntime":
+            require_onnxruntime("engine")
         return engine
     if pydarknet.build_info().get("cuda_devices"):
         return "darknet"
-    return "opencv" if opencv_available() else "darknet"
+    return fastest_cpu_engine() or "darknet"
 
 
 def open_yolo(cfg, weights, names: Sequence[str], engine: str) -> YoloEngine:
-    """A loaded detector on ``engine`` ('darknet' or 'opencv', see resolve_engine)."""
-    if resolve_engine(engine) == "opencv":
+    """A loaded detector on ``engine`` (see resolve_engine)."""
+    engine = resolve_engine(engine)
+    if engine == "onnxruntime":
+        from .onnx_yolo import OnnxYolo
+
+        return OnnxYolo(cfg, weights, names=list(names))
+    if engine == "opencv":
         from .opencv_yolo import OpenCVYolo
 
         return OpenCVYolo(cfg, weights, names=list(names))

@@ -1,31 +1,41 @@
-"""Recognition by the character CNN: grayscale 75x100 character crops -> class probabilities,
-run by the NumPy engine (no darknet, no TensorFlow, no torch at inference) or by OpenCV DNN on
-the same files (lpr.engines.opencv_classifier: faster, checked at load to give the NumPy
-engine's outputs within 1e-4). "auto" takes OpenCV DNN when it is installed, else NumPy."""
+"""Recognition by the character CNN: grayscale character crops -> class probabilities, run by
+the NumPy engine (no darknet, no TensorFlow, no torch at inference), by ONNX Runtime or by
+OpenCV DNN on the same files (lpr.engines.onnx_classifier, lpr.engines.opencv_classifier:
+faster, checked at load to give the NumPy engine's outputs within 1e-4). "auto" takes ONNX
+Runtime when it is installed, else OpenCV DNN, else NumPy."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .numpy_network import NumpyNetwork
 
+if TYPE_CHECKING:
+    from ..engines.checked_classifier import CheckedClassifier
+
 MAX_ALTERNATIVES = 4
-CNN_ENGINES = ("auto", "numpy", "opencv")
+CNN_ENGINES = ("auto", "numpy", "onnxruntime", "opencv")
 
 
 class CharClassifier:
     """Wraps the character CNN. ``classify(crops)`` takes N x 100 x 75 float32 crops in [0, 1]
     (dark character on light, see lpr.segmentation.contours.char_crops) and returns, per crop,
-    ``(char, probability)`` best first. ``engine``: "auto" (the default), "numpy" or "opencv"
-    (see resolve_cnn_engine); ``.engine`` says which one runs."""
+    ``(char, probability)`` best first. ``engine``: "auto" (the default), "numpy",
+    "onnxruntime" or "opencv" (see resolve_cnn_engine); ``.engine`` says which one runs."""
 
     def __init__(self, cfg, weights, names: Sequence[str], engine: str = "auto") -> None:
         engine = resolve_cnn_engine(engine)
-        if engine == "opencv":
+        self.network: NumpyNetwork | CheckedClassifier
+        if engine == "onnxruntime":
+            from ..engines.onnx_classifier import OnnxClassifier
+
+            self.network = OnnxClassifier(cfg, weights)
+        elif engine == "opencv":
             from ..engines.opencv_classifier import OpenCVClassifier
 
-            self.network: NumpyNetwork | OpenCVClassifier = OpenCVClassifier(cfg, weights)
+            self.network = OpenCVClassifier(cfg, weights)
         else:
             self.network = NumpyNetwork(cfg, weights)
         self.engine = engine
@@ -57,14 +67,17 @@ class CharClassifier:
 
 
 def resolve_cnn_engine(engine: str) -> str:
-    """'numpy' or 'opencv' for ``engine`` (one of CNN_ENGINES): "auto" is OpenCV DNN when it is
-    installed (the same outputs, several times faster here), else NumPy. ValueError otherwise."""
-    from ..engines.select import opencv_available, require_opencv
+    """'numpy', 'onnxruntime' or 'opencv' for ``engine`` (one of CNN_ENGINES): "auto" is ONNX
+    Runtime when it is installed, else OpenCV DNN when it is (the same outputs, several times
+    faster here), else NumPy. ValueError otherwise."""
+    from ..engines.select import fastest_cpu_engine, require_onnxruntime, require_opencv
 
     if engine not in CNN_ENGINES:
         raise ValueError(f"cnn_engine must be one of {', '.join(CNN_ENGINES)}, got {engine!r}")
     if engine == "auto":
-        return "opencv" if opencv_available() else "numpy"
+        return fastest_cpu_engine() or "numpy"
     if engine == "opencv":
         require_opencv("cnn_engine")
+    elif engine == "onnxruntime":
+        require_onnxruntime("cnn_engine")
     return engine

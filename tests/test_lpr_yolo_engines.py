@@ -1,4 +1,6 @@
-"""lpr.engines.opencv_yolo.OpenCVYolo against pydarknet.Network.detect: same cfg, weights, images.
+"""The YOLO engines that are not darknet, lpr.engines.opencv_yolo.OpenCVYolo (OpenCV DNN) and
+lpr.engines.onnx_yolo.OnnxYolo (ONNX Runtime), against pydarknet.Network.detect: same cfg,
+weights, images. Every test of an engine runs on both (``ocv``: the engine under test).
 
 Two networks: the shipped plate detector (lpr/models/plate-detector.cfg and .weights) on real
 ro-plates frames (../shared/data, or LPR_SHARED_DATA) and odd-sized, tiny and grey images made
@@ -26,6 +28,7 @@ cv2 = pytest.importorskip("cv2")
 if not hasattr(cv2, "dnn") or not hasattr(cv2.dnn, "readNetFromDarknet"):
     pytest.skip("this OpenCV has no darknet importer (OpenCV 5 removed it)", allow_module_level=True)
 
+from lpr.engines.onnx_yolo import OnnxYolo  # noqa: E402
 from lpr.engines.opencv_yolo import OpenCVYolo  # noqa: E402
 from detection_asserts import assert_same_detections  # noqa: E402
 from worker_threads import run_in_threads  # noqa: E402
@@ -36,6 +39,7 @@ PLATE_WEIGHTS = REPO / "lpr" / "models" / "plate-detector.weights"
 DATA = Path(os.environ.get("LPR_SHARED_DATA", REPO.parent / "shared" / "data"))
 FRAMES = DATA / "ro-plates" / "valid" / "images"
 THRESHOLDS = (0.25, 0.05)
+ENGINES = {"opencv": OpenCVYolo, "onnxruntime": OnnxYolo}
 
 
 # --------------------------------------------------------------------------- comparison
@@ -44,11 +48,11 @@ def _detect_both(ocv, dn, image, thresh, nms=0.45):
 
 
 # --------------------------------------------------------------------------- the plate detector
-@pytest.fixture(scope="module")
-def plate_engines():
+@pytest.fixture(scope="module", params=list(ENGINES))
+def plate_engines(request):
     if not PLATE_WEIGHTS.is_file():
         pytest.skip(f"training checkpoint {PLATE_WEIGHTS} is not there")
-    with OpenCVYolo(PLATE_CFG, PLATE_WEIGHTS, names=["plate"]) as ocv, \
+    with ENGINES[request.param](PLATE_CFG, PLATE_WEIGHTS, names=["plate"]) as ocv, \
             pydarknet.Network(PLATE_CFG, PLATE_WEIGHTS, names=["plate"]) as dn:
         yield ocv, dn
 
@@ -143,11 +147,11 @@ def test_comparison_catches_small_differences(plate_engines, frames):
             assert_same_detections(bad, expected)
 
 
-def test_opencv_own_yolo_output_drops_probabilities_below_its_thresh(plate_engines, frames):
+def test_opencv_own_yolo_output_drops_probabilities_below_its_thresh(frames):
     """Why OpenCVYolo decodes the [yolo] layers' inputs itself: OpenCV's [yolo] output rows are
     (cx, cy, w, h) relative to the network input, objectness, objectness*class -- the latter
     zeroed unless above the layer's thresh (0.2 when the cfg sets none)."""
-    ocv, _ = plate_engines
+    ocv = OpenCVYolo(PLATE_CFG, PLATE_WEIGHTS, names=["plate"])
     frame = next(iter(frames.values()))
     net = cv2.dnn.readNetFromDarknet(str(PLATE_CFG), str(PLATE_WEIGHTS))
     net.setInput(pydarknet.letterbox(frame, *ocv.input_size)[None])
@@ -226,12 +230,12 @@ def test_half_size_input_engines_agree(plate_engines, frames, thresh):
         ocv.detect(frame, input_scale=0.0)
 
 
-def test_inputs_of_several_shapes_in_turn_give_what_each_gives_alone(plate_engines, frames):
+def test_inputs_of_several_shapes_in_turn_give_what_each_gives_alone(frames):
     """OpenCVYolo keeps a network per input shape (the last shapes_kept): the same copy serves a
     shape again, the least recently used one is planned again for a new shape, shapes in turn
     (more of them than it keeps) detect what a fresh engine detects for each, and closing drops
     them."""
-    ocv, _ = plate_engines
+    ocv = OpenCVYolo(PLATE_CFG, PLATE_WEIGHTS, names=["plate"])
     frame = next(iter(frames.values()))
     crops = list(_shaped_crops(frame).values())
     runs = [(image, scale) for image in crops for scale in (1.0, 0.5)]
@@ -405,8 +409,8 @@ def _make_detector_like(weights: Path, config, seed: int) -> None:
     weights.write_bytes(bytes(data))
 
 
-@pytest.fixture(scope="module")
-def multi_class_engines(tmp_path_factory):
+@pytest.fixture(scope="module", params=list(ENGINES))
+def multi_class_engines(tmp_path_factory, request):
     root = tmp_path_factory.mktemp("multi")
     cfg = root / "yolo-36.cfg"
     cfg.write_text(MULTI_CLASS_CFG)
@@ -415,7 +419,7 @@ def multi_class_engines(tmp_path_factory):
     weights = pydarknet.write_random_weights(config, root / "yolo-36.weights", seed=2)
     _make_detector_like(weights, config, seed=2)
     names = [f"c{i}" for i in range(36)]
-    with OpenCVYolo(cfg, weights, names=names) as ocv, pydarknet.Network(cfg, weights, names=names) as dn:
+    with ENGINES[request.param](cfg, weights, names=names) as ocv, pydarknet.Network(cfg, weights, names=names) as dn:
         yield ocv, dn
 
 
@@ -491,20 +495,21 @@ def test_inputs_checked_and_closing(multi_class_engines, tmp_path):
     assert ocv.detect(image[:, ::-1]) == ocv.detect(np.ascontiguousarray(image[:, ::-1]))
 
     cfg, weights = dn.cfg_path, dn.weights_path
-    with OpenCVYolo(cfg, weights) as engine:
+    engine_type = type(ocv)
+    with engine_type(cfg, weights) as engine:
         assert engine.names[:2] == ["0", "1"] and "160x96" in repr(engine)
         engine.detect(image)
     assert engine.closed and "closed" in repr(engine)
     with pytest.raises(ValueError, match="closed"):
         engine.detect(image)
     with pytest.raises(ValueError):
-        OpenCVYolo(cfg, weights, names=["only one"])
+        engine_type(cfg, weights, names=["only one"])
     with pytest.raises(FileNotFoundError):
-        OpenCVYolo(cfg, tmp_path / "missing.weights")
+        engine_type(cfg, tmp_path / "missing.weights")
     cut = tmp_path / "cut.weights"
     cut.write_bytes(Path(weights).read_bytes()[:1000])
     with pytest.raises(pydarknet.WeightsError):
-        OpenCVYolo(cfg, cut)
+        engine_type(cfg, cut)
 
 
 def test_fit_input_refused_where_the_network_cannot_take_other_sizes(multi_class_engines, tmp_path):
@@ -518,7 +523,7 @@ def test_fit_input_refused_where_the_network_cannot_take_other_sizes(multi_class
     second_layer = MULTI_CLASS_CFG.index("[maxpool]")      # a dropout after the first: no weights, no resize
     cfg.write_text(MULTI_CLASS_CFG[:second_layer] + "[dropout]\nprobability=.1\n\n"
                    + MULTI_CLASS_CFG[second_layer:].replace("layers=-1, 6", "layers=-1, 7"))
-    with OpenCVYolo(cfg, dn.weights_path) as engine:
+    with type(ocv)(cfg, dn.weights_path) as engine:
         assert not engine.can_fit_input
         found = engine.detect(image, thresh=0.05)      # dropout is the identity at inference
         assert found
@@ -527,10 +532,11 @@ def test_fit_input_refused_where_the_network_cannot_take_other_sizes(multi_class
             engine.detect(image, fit_input=True)
 
 
-def test_networks_without_yolo_layers_are_refused(tmp_path):
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_networks_without_yolo_layers_are_refused(tmp_path, engine):
     cfg = tmp_path / "classifier.cfg"
     cfg.write_text("[net]\nwidth=32\nheight=32\nchannels=3\n\n[convolutional]\nfilters=4\nsize=3\n"
                    "stride=1\npad=1\nactivation=leaky\n\n[avgpool]\n\n[softmax]\n")
     weights = pydarknet.write_random_weights(cfg, tmp_path / "classifier.weights", seed=0)
     with pytest.raises(ValueError, match="yolo"):
-        OpenCVYolo(cfg, weights)
+        ENGINES[engine](cfg, weights)

@@ -1,6 +1,7 @@
-"""lpr.engines.opencv_classifier.OpenCVClassifier: the shipped character CNN on OpenCV DNN against
-the NumPy engine (itself tested against darknet), its load-time agreement check, its errors,
-and the reader built on it."""
+"""The character CNN's fast engines, lpr.engines.opencv_classifier.OpenCVClassifier (OpenCV DNN)
+and lpr.engines.onnx_classifier.OnnxClassifier (ONNX Runtime): the shipped CNN on each against
+the NumPy engine (itself tested against darknet), their load-time agreement check, their
+errors, and the reader built on them."""
 from __future__ import annotations
 
 import numpy as np
@@ -12,17 +13,20 @@ cv2 = pytest.importorskip("cv2")
 if not hasattr(cv2, "dnn") or not hasattr(cv2.dnn, "readNetFromDarknet"):
     pytest.skip("this OpenCV has no darknet importer (OpenCV 5 removed it)", allow_module_level=True)
 
-from lpr.engines import opencv_classifier  # noqa: E402
+from lpr.engines import checked_classifier  # noqa: E402
+from lpr.engines.onnx_classifier import OnnxClassifier  # noqa: E402
 from lpr.engines.opencv_classifier import OpenCVClassifier  # noqa: E402
 from lpr.recognition.numpy_network import NumpyNetwork  # noqa: E402
 from worker_threads import run_in_threads  # noqa: E402
 
 CNN = mf.model_files(mf.CHAR_CNN)
+COMPACT = mf.model_files(mf.CHAR_CNN_COMPACT)
+ENGINES = {"opencv": OpenCVClassifier, "onnxruntime": OnnxClassifier}
 
 
-@pytest.fixture(scope="module")
-def engines():
-    net = OpenCVClassifier(CNN.cfg, CNN.weights)
+@pytest.fixture(scope="module", params=list(ENGINES))
+def engines(request):
+    net = ENGINES[request.param](CNN.cfg, CNN.weights)
     yield net, NumpyNetwork(CNN.cfg, CNN.weights)
     net.close()
 
@@ -36,7 +40,7 @@ def _glyph_crops(count: int) -> np.ndarray:
     return crops
 
 
-def test_opencv_gives_the_numpy_engines_probabilities(engines):
+def test_each_gives_the_numpy_engines_probabilities(engines):
     opencv_net, numpy_net = engines
     crops = _glyph_crops(20)
     got, expected = opencv_net.predict(crops), numpy_net.predict(crops)
@@ -51,26 +55,37 @@ def test_bad_batches_and_closed_networks_are_refused(engines):
     with pytest.raises(ValueError, match=r"\(N, 1, 100, 75\)"):
         opencv_net.predict(np.zeros((2, 100, 74), np.float32))
     assert opencv_net.predict(np.zeros((0, 100, 75), np.float32)).shape == (0, 36)
-    with OpenCVClassifier(CNN.cfg, CNN.weights) as other:
+    with type(opencv_net)(CNN.cfg, CNN.weights) as other:
         assert not other.closed
     assert other.closed
     with pytest.raises(ValueError, match="closed"):
         other.predict(_glyph_crops(1))
 
 
-def test_a_disagreeing_opencv_is_refused_at_load(monkeypatch):
-    monkeypatch.setattr(opencv_classifier, "AGREEMENT", -1.0)     # nothing agrees within a negative margin
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_a_disagreeing_engine_is_refused_at_load(monkeypatch, engine):
+    monkeypatch.setattr(checked_classifier, "AGREEMENT", -1.0)     # nothing agrees within a negative margin
     with pytest.raises(RuntimeError, match="disagree"):
-        OpenCVClassifier(CNN.cfg, CNN.weights)
+        ENGINES[engine](CNN.cfg, CNN.weights)
 
 
-def test_broken_files_are_refused_before_opencv_reads_them(tmp_path):
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_broken_files_are_refused_before_the_engine_reads_them(tmp_path, engine):
     weights = tmp_path / "cut.weights"
     weights.write_bytes(CNN.weights.read_bytes()[:-4])
     with pytest.raises(ValueError, match="truncated"):
-        OpenCVClassifier(CNN.cfg, weights)
+        ENGINES[engine](CNN.cfg, weights)
     with pytest.raises(FileNotFoundError):
-        OpenCVClassifier(CNN.cfg, tmp_path / "missing.weights")
+        ENGINES[engine](CNN.cfg, tmp_path / "missing.weights")
+
+
+def test_the_compact_cnn_on_onnx_runtime_gives_the_numpy_engines_probabilities():
+    crops = np.stack([cv2.resize(crop, (36, 48), interpolation=cv2.INTER_AREA) for crop in _glyph_crops(12)])
+    with OnnxClassifier(COMPACT.cfg, COMPACT.weights) as net:
+        got = net.predict(crops)
+    expected = NumpyNetwork(COMPACT.cfg, COMPACT.weights).predict(crops)
+    assert got.shape == expected.shape == (12, 36)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
 
 
 def test_threads_share_one_network(engines):
@@ -87,14 +102,15 @@ def test_threads_share_one_network(engines):
         np.testing.assert_array_equal(got, want)
 
 
-def test_the_reader_on_either_cnn_engine_reads_the_same(tmp_path):
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_the_reader_on_each_cnn_engine_reads_the_same(tmp_path, engine):
     import lpr
 
     from test_lpr_reader import _synthetic_scene
 
     with lpr.Reader(engine="darknet", cnn_engine="numpy") as a, \
-            lpr.Reader(engine="darknet", cnn_engine="opencv") as b:
-        assert "cnn_engine='numpy'" in repr(a) and "cnn_engine='opencv'" in repr(b)
+            lpr.Reader(engine="darknet", cnn_engine=engine) as b:
+        assert "cnn_engine='numpy'" in repr(a) and f"cnn_engine='{engine}'" in repr(b)
         for seed in range(4):
             image, _text, _box, _chars = _synthetic_scene(seed)
             pa, pb = a.read(image), b.read(image)
@@ -106,12 +122,18 @@ def test_the_reader_on_either_cnn_engine_reads_the_same(tmp_path):
         lpr.Reader(cnn_engine="tpu")
 
 
-def test_auto_cnn_engine_is_opencv_when_installed_else_numpy(monkeypatch):
+def test_auto_cnn_engine_is_onnxruntime_when_installed_else_opencv_else_numpy(monkeypatch):
     import lpr
-    from lpr.engines import select
+    from lpr.engines import onnx_network, select
     from lpr.recognition.char_classifier import resolve_cnn_engine
 
+    assert resolve_cnn_engine("auto") == "onnxruntime"
+    with lpr.Reader(engine="darknet") as reader:
+        assert "cnn_engine='onnxruntime'" in repr(reader)
+    monkeypatch.setattr(onnx_network, "onnxruntime_available", lambda: False)
     assert resolve_cnn_engine("auto") == "opencv"
+    with pytest.raises(ValueError, match="needs the onnxruntime and onnx packages"):
+        resolve_cnn_engine("onnxruntime")
     with lpr.Reader(engine="darknet") as reader:
         assert "cnn_engine='opencv'" in repr(reader)
     monkeypatch.setattr(select, "opencv_available", lambda: False)
@@ -123,7 +145,7 @@ def test_auto_cnn_engine_is_opencv_when_installed_else_numpy(monkeypatch):
         assert "cnn_engine='numpy'" in repr(reader)
 
 
-def test_cli_reads_the_same_with_either_cnn_engine(tmp_path, capsys):
+def test_cli_reads_the_same_with_each_cnn_engine(tmp_path, capsys):
     import json
 
     from lpr.cli import main
@@ -132,9 +154,9 @@ def test_cli_reads_the_same_with_either_cnn_engine(tmp_path, capsys):
     image = tmp_path / "scene.png"
     cv2.imwrite(str(image), _synthetic_scene(7)[0])
     texts = {}
-    for engine in ("numpy", "opencv"):
+    for engine in ("numpy", "opencv", "onnxruntime"):
         assert main(["read", "--json", "--engine", "darknet", "--cnn-engine", engine, str(image)]) == 0
         texts[engine] = [p["text"] for p in json.loads(capsys.readouterr().out)["plates"]]
-    assert texts["numpy"] and texts["numpy"] == texts["opencv"]
+    assert texts["numpy"] and texts["numpy"] == texts["opencv"] == texts["onnxruntime"]
     assert main(["read", "--cnn-engine", "tpu", str(image)]) == 2
     assert "invalid choice: 'tpu'" in capsys.readouterr().err

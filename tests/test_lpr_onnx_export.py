@@ -1,0 +1,241 @@
+"""lpr.engines.onnx_export: darknet cfg + weights -> ONNX, checked layer kind by layer kind against
+darknet's own forward pass (pydarknet) on networks written here with seeded random weights, and
+its refusals. The shipped models on the ONNX Runtime engines: tests/test_lpr_yolo_engines.py and
+tests/test_lpr_cnn_engines.py."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pydarknet
+from pydarknet.weights import layout
+
+pytest.importorskip("onnxruntime")
+pytest.importorskip("onnx")
+
+from lpr.engines import onnx_network  # noqa: E402
+from lpr.engines.onnx_export import darknet_to_onnx  # noqa: E402
+from lpr.engines.onnx_yolo import OnnxYolo  # noqa: E402
+from lpr.recognition.numpy_network import NumpyNetwork  # noqa: E402
+
+# Every layer kind the export writes, in the variants darknet computes differently: a strided
+# and a grouped convolution with explicit padding, each activation, a 3x3 pool on odd sizes
+# (padding before and after), yolov3-tiny's 2x2 pool of stride 1, a dropout, a route of one
+# layer and one of two, an upsample, two [yolo] heads.
+DETECTOR_CFG = """\
+[net]
+width=96
+height=64
+channels=3
+
+[convolutional]
+batch_normalize=1
+filters=8
+size=3
+stride=2
+padding=1
+activation=leaky
+
+[maxpool]
+size=3
+stride=2
+
+[convolutional]
+batch_normalize=1
+filters=16
+size=3
+stride=1
+pad=1
+groups=2
+activation=relu
+
+[convolutional]
+filters=16
+size=1
+stride=1
+activation=logistic
+
+[maxpool]
+size=2
+stride=1
+
+[dropout]
+probability=.2
+
+[convolutional]
+batch_normalize=1
+filters=24
+size=3
+stride=2
+pad=1
+activation=linear
+
+[convolutional]
+size=1
+stride=1
+filters=18
+activation=linear
+
+[yolo]
+mask=3,4,5
+anchors=4,3, 8,6, 12,8, 16,12, 24,16, 32,24
+classes=1
+num=6
+
+[route]
+layers=-3
+
+[upsample]
+stride=2
+
+[route]
+layers=-1, 5
+
+[convolutional]
+size=1
+stride=1
+filters=18
+activation=linear
+
+[yolo]
+mask=0,1,2
+anchors=4,3, 8,6, 12,8, 16,12, 24,16, 32,24
+classes=1
+num=6
+"""
+
+CLASSIFIER_CFG = """\
+[net]
+width=20
+height=24
+channels=1
+
+[convolutional]
+batch_normalize=1
+filters=6
+size=3
+stride=1
+pad=1
+activation=relu
+
+[maxpool]
+size=2
+stride=2
+
+[connected]
+batch_normalize=1
+output=16
+activation=leaky
+
+[connected]
+output=5
+activation=linear
+
+[softmax]
+groups=1
+"""
+
+
+def _write(tmp_path, name: str, text: str, seed: int, tiny_variance: bool = False):
+    """The cfg and seeded random weights; ``tiny_variance``: the first layer's batch-norm
+    variances made so small (about 1e-5) that darknet's epsilon counts in its normalisation."""
+    cfg = tmp_path / f"{name}.cfg"
+    cfg.write_text(text)
+    weights = pydarknet.write_random_weights(cfg, tmp_path / f"{name}.weights", seed=seed)
+    if tiny_variance:
+        first = layout(pydarknet.parse_cfg(cfg))[0]
+        data = bytearray(weights.read_bytes())
+        values = np.frombuffer(bytes(data[first.start:first.end]), "<f4").copy()
+        filters = pydarknet.parse_cfg(cfg).layers[0].out_shape.c    # biases, scales, means, variances, weights
+        values[3 * filters:4 * filters] *= 1e-5 / values[3 * filters:4 * filters].mean()
+        data[first.start:first.end] = values.astype("<f4").tobytes()
+        weights.write_bytes(bytes(data))
+    return cfg, weights
+
+
+def test_detector_layers_match_darknet(tmp_path):
+    cfg, weights = _write(tmp_path, "detector", DETECTOR_CFG, seed=4, tiny_variance=True)
+    config = pydarknet.parse_cfg(cfg)
+    assert [config.layers[i].type for i in (1, 2, 4, 5, 10)] == ["maxpool", "convolutional", "maxpool", "dropout",
+                                                                  "upsample"]
+    image = np.random.default_rng(5).integers(0, 256, (70, 101, 3), dtype=np.uint8)
+    blob = pydarknet.letterbox(image, 96, 64)[None]
+    with pydarknet.Network(cfg, weights) as dn, OnnxYolo(cfg, weights) as ort:
+        theirs = dn.forward(blob)
+        ours = ort.raw_outputs(image)
+        assert [o.shape for o in ours] == [t.shape for t in theirs] == [(1, 18, 8, 12), (1, 18, 16, 24)]
+        for a, b in zip(ours, theirs):
+            np.testing.assert_allclose(a, b, atol=1e-4, rtol=0)
+        assert float(np.abs(theirs[0]).max()) > 0.1      # not a network of zeros
+
+
+def test_the_exported_graph_takes_other_input_sizes(tmp_path):
+    """One model for every input size: at 64x64 it gives what darknet gives with the cfg's
+    input set to 64x64 (the weights do not depend on it)."""
+    cfg, weights = _write(tmp_path, "detector", DETECTOR_CFG, seed=6)
+    model, outputs = darknet_to_onnx(cfg, weights)
+    assert list(outputs) == [8, 13]
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+    square = tmp_path / "square.cfg"
+    square.write_text(DETECTOR_CFG.replace("width=96", "width=64"))
+    blob = pydarknet.letterbox(np.random.default_rng(7).integers(0, 256, (64, 64, 3), dtype=np.uint8), 64, 64)[None]
+    with pydarknet.Network(square, weights) as dn:
+        theirs = dn.forward(blob)
+    ours = session.run(list(outputs.values()), {"input": blob})
+    assert [o.shape for o in ours] == [t.shape for t in theirs] == [(1, 18, 8, 8), (1, 18, 16, 16)]
+    heads = pydarknet.parse_cfg(cfg).layers
+    for out, reference, index in zip(ours, theirs, outputs):
+        # darknet's [yolo] output has the logistic on x, y, objectness and class; the export its input
+        raw = out.reshape(3, 6, -1).copy()
+        raw[:, [0, 1, 4, 5]] = 1.0 / (1.0 + np.exp(-raw[:, [0, 1, 4, 5]]))
+        np.testing.assert_allclose(raw.reshape(reference.shape), reference, atol=1e-4, rtol=0)
+        assert heads[index].type == "yolo"
+
+
+def test_classifier_layers_match_darknet_and_the_numpy_engine(tmp_path):
+    cfg, weights = _write(tmp_path, "classifier", CLASSIFIER_CFG, seed=8)
+    model, outputs = darknet_to_onnx(cfg, weights)
+    assert list(outputs) == [4]
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+    batch = np.random.default_rng(9).random((4, 1, 24, 20), dtype=np.float32)
+    (ours,) = session.run(None, {"input": batch})
+    with pydarknet.Network(cfg, weights) as dn:
+        darknet = np.concatenate([np.asarray(dn.forward(batch[k:k + 1])[0]).reshape(1, -1) for k in range(4)])
+    numpy_engine = NumpyNetwork(cfg, weights).predict(batch)
+    assert ours.shape == darknet.shape == numpy_engine.shape == (4, 5)
+    np.testing.assert_allclose(ours, darknet, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(ours, numpy_engine, atol=1e-5, rtol=0)
+    np.testing.assert_allclose(ours.sum(axis=1), 1.0, atol=1e-5)
+    assert ours.std(axis=0).max() > 1e-3                 # the inputs lead to different outputs
+
+
+@pytest.mark.parametrize("section, message", [
+    ("[avgpool]\n", r"layer 1 \[avgpool\].*not exported"),
+    ("[shortcut]\nfrom=-1\nactivation=linear\n", r"layer 1 \[shortcut\].*not exported"),
+    ("[convolutional]\nfilters=4\nsize=1\nactivation=tanh\n", r"activation 'tanh'"),
+    ("[upsample]\nstride=2\nscale=0.5\n", r"scale 1"),
+])
+def test_layers_it_cannot_write_are_refused_by_name(tmp_path, section, message):
+    text = ("[net]\nwidth=16\nheight=16\nchannels=3\n\n[convolutional]\nbatch_normalize=1\nfilters=4\nsize=3\n"
+            "stride=1\npad=1\nactivation=leaky\n\n" + section)
+    try:
+        cfg, weights = _write(tmp_path, "odd", text, seed=1)
+    except pydarknet.ConfigError:
+        pytest.skip("pydarknet does not parse this cfg")
+    with pytest.raises(ValueError, match=message):
+        darknet_to_onnx(cfg, weights)
+
+
+def test_thread_count_setting(monkeypatch):
+    monkeypatch.setattr(onnx_network, "_threads", None)
+    assert onnx_network.threads() >= 1
+    onnx_network.set_threads(1)
+    assert onnx_network.threads() == 1
+    with pytest.raises(ValueError):
+        onnx_network.set_threads(0)
+    onnx_network.set_threads(None)
+    assert onnx_network.threads() >= 1
