@@ -194,6 +194,63 @@ def test_the_exported_graph_takes_other_input_sizes(tmp_path):
         assert heads[index].type == "yolo"
 
 
+SHORTCUT_CFG = """\
+[net]
+width=32
+height=32
+channels=3
+
+[convolutional]
+batch_normalize=1
+filters=8
+size=3
+stride=1
+pad=1
+activation=leaky
+
+[convolutional]
+batch_normalize=1
+filters=8
+size=1
+stride=1
+activation=leaky
+
+[shortcut]
+from=-2
+activation=linear
+
+[convolutional]
+batch_normalize=1
+filters=8
+size=3
+stride=1
+pad=1
+activation=leaky
+
+[shortcut]
+from=-2
+alpha=0.5
+beta=2
+activation=leaky
+"""
+
+
+def test_residual_shortcuts_match_darknet(tmp_path):
+    cfg, weights = _write(tmp_path, "residual", SHORTCUT_CFG, seed=10)
+    model, outputs = darknet_to_onnx(cfg, weights)
+    assert list(outputs) == [4]
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+    blob = np.random.default_rng(11).random((1, 3, 32, 32), dtype=np.float32)
+    (ours,) = session.run(None, {"input": blob})
+    with pydarknet.Network(cfg, weights) as dn:
+        (theirs,) = dn.forward(blob)
+    assert ours.shape == theirs.shape == (1, 8, 32, 32)
+    np.testing.assert_allclose(ours, theirs, atol=1e-4, rtol=0)
+    assert (theirs < 0).any()                  # leaky after the sum: negative values scaled, not cut
+
+
 def test_classifier_layers_match_darknet_and_the_numpy_engine(tmp_path):
     cfg, weights = _write(tmp_path, "classifier", CLASSIFIER_CFG, seed=8)
     model, outputs = darknet_to_onnx(cfg, weights)
@@ -215,7 +272,8 @@ def test_classifier_layers_match_darknet_and_the_numpy_engine(tmp_path):
 
 @pytest.mark.parametrize("section, message", [
     ("[avgpool]\n", r"layer 1 \[avgpool\].*not exported"),
-    ("[shortcut]\nfrom=-1\nactivation=linear\n", r"layer 1 \[shortcut\].*not exported"),
+    ("[reorg]\nstride=2\n", r"layer 1 \[reorg\].*not exported"),
+    ("[maxpool]\nsize=2\nstride=2\n\n[shortcut]\nfrom=-2\nactivation=linear\n", r"one shape"),
     ("[convolutional]\nfilters=4\nsize=1\nactivation=tanh\n", r"activation 'tanh'"),
     ("[upsample]\nstride=2\nscale=0.5\n", r"scale 1"),
 ])

@@ -11,7 +11,9 @@ The graph computes what darknet 61c9d02e's CPU forward pass computes, layer by l
 - [maxpool] with darknet's padding (``padding``, default size - 1: the first padding // 2 rows
   and columns before the image, the rest after, none of them ever the maximum);
 - [route] (channels concatenated), [upsample] (nearest, darknet's ``out[i] = in[i // stride]``,
-  scale 1), [dropout] (nothing at inference);
+  scale 1), [shortcut] between layers of one shape (``alpha`` times the previous layer plus
+  ``beta`` times the ``from`` layer, then the activation: YOLOv3's residuals), [dropout]
+  (nothing at inference);
 - [connected] (with batch norm folded) and [softmax] (groups 1, temperature 1), for classifiers;
 - [yolo]: nothing is computed; the graph outputs the layer's input, which the caller decodes as
   darknet does (lpr.engines.yolo_decoding).
@@ -122,6 +124,20 @@ def _upsample(g: _Graph, spec, x: str) -> str:
                   coordinate_transformation_mode="asymmetric", nearest_mode="floor")
 
 
+def _shortcut(g: _Graph, spec, x: str, config) -> str:
+    (source,) = spec.sources
+    if config.layers[source].out_shape != spec.in_shape:
+        _fail(spec, "only a shortcut between layers of one shape is exported")
+    name = f"shortcut_{spec.index}"
+    alpha, beta = float(spec.values.get("alpha", 1.0)), float(spec.values.get("beta", 1.0))
+    previous, added = x, g.layer_outputs[source]
+    if alpha != 1.0:
+        previous = g.node("Mul", [x, g.constant(name + "_alpha", np.array(alpha, np.float32))], name + "_previous")
+    if beta != 1.0:
+        added = g.node("Mul", [added, g.constant(name + "_beta", np.array(beta, np.float32))], name + "_added")
+    return g.activate(g.node("Add", [previous, added], name + "_sum"), _activation(spec), name)
+
+
 def _connected(g: _Graph, spec, x: str, params: dict[str, np.ndarray]) -> str:
     weights, biases = _folded(spec, params, params["weights"])      # (outputs, inputs)
     name = f"connected_{spec.index}"
@@ -168,6 +184,8 @@ def darknet_to_onnx(cfg_path: PathLike, weights_path: PathLike) -> tuple[bytes, 
             x = names[0] if len(names) == 1 else g.node("Concat", names, f"route_{spec.index}", axis=1)
         elif spec.type == "upsample":
             x = _upsample(g, spec, x)
+        elif spec.type == "shortcut":
+            x = _shortcut(g, spec, x, config)
         elif spec.type == "dropout":
             pass
         elif spec.type == "connected":
