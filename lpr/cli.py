@@ -1,4 +1,5 @@
-"""The `lpr` command line: `lpr read`, `lpr eval`, `lpr video`, `lpr data ...`, `lpr train ...`.
+"""The `lpr` command line: `lpr read`, `lpr eval`, `lpr video`, `lpr data ...`, `lpr train ...`,
+`lpr export-onnx`.
 
 Command groups plug in as `add_*_commands(subparsers)` functions registered in
 `COMMAND_GROUPS`; each sets `func` (args -> exit code) on its parsers.
@@ -205,8 +206,14 @@ def add_video_commands(subparsers: argparse._SubParsersAction) -> None:
     add_video_command(subparsers)
 
 
+def add_export_commands(subparsers: argparse._SubParsersAction) -> None:
+    from lpr.onnx_command import add_export_command
+
+    add_export_command(subparsers)
+
+
 COMMAND_GROUPS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_read_commands, add_video_commands, add_data_commands, add_train_commands]
+    add_read_commands, add_video_commands, add_data_commands, add_train_commands, add_export_commands]
 
 
 class _UsageError(Exception):

@@ -297,3 +297,51 @@ def test_thread_count_setting(monkeypatch):
         onnx_network.set_threads(0)
     onnx_network.set_threads(None)
     assert onnx_network.threads() >= 1
+
+
+def test_export_command_writes_models_other_runtimes_can_use(tmp_path, capsys):
+    """`lpr export-onnx`: each file gives what the reader's engine computes, carries the class
+    names and, for a YOLO model, its heads; an existing file is never overwritten."""
+    import json
+
+    import onnx
+    import onnxruntime
+
+    from lpr import model_files as mf
+    from lpr.cli import main
+    from lpr.engines.onnx_classifier import OnnxClassifier
+
+    out = tmp_path / "onnx"
+    assert main(["export-onnx", str(out), "--model", "plate-detector", "--model", "char-cnn-compact"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["char-cnn-compact.onnx", "plate-detector.onnx"]
+    assert "plate-detector.onnx" in capsys.readouterr().out
+
+    plates = mf.model_files(mf.PLATE_DETECTOR)
+    meta = {p.key: p.value for p in onnx.load(str(out / "plate-detector.onnx")).metadata_props}
+    heads = json.loads(meta["yolo_heads"])
+    assert json.loads(meta["names"]) == list(plates.names)
+    assert [(h["stride"], h["classes"], len(h["anchors"])) for h in heads] == [(16, 1, 3), (8, 1, 3)]
+    assert heads[0]["anchors"][-1] == [120.0, 32.0]
+    image = np.random.default_rng(12).integers(0, 256, (300, 500, 3), dtype=np.uint8)
+    blob = pydarknet.letterbox(image, 448, 384)[None]
+    session = onnxruntime.InferenceSession(str(out / "plate-detector.onnx"), providers=["CPUExecutionProvider"])
+    got = session.run([h["output"] for h in heads], {"input": blob})
+    with OnnxYolo(plates.cfg, plates.weights) as engine:
+        expected = engine._raw(blob)
+    for a, b in zip(got, expected):
+        np.testing.assert_array_equal(a, b)
+
+    cnn = mf.model_files(mf.CHAR_CNN_COMPACT)
+    meta = {p.key: p.value for p in onnx.load(str(out / "char-cnn-compact.onnx")).metadata_props}
+    assert "yolo_heads" not in meta and len(json.loads(meta["names"])) == 36
+    crops = np.random.default_rng(13).random((5, 1, 48, 36), dtype=np.float32)
+    session = onnxruntime.InferenceSession(str(out / "char-cnn-compact.onnx"), providers=["CPUExecutionProvider"])
+    with OnnxClassifier(cnn.cfg, cnn.weights) as classifier:
+        np.testing.assert_array_equal(session.run(None, {"input": crops})[0], classifier.predict(crops))
+
+    before = (out / "plate-detector.onnx").read_bytes()
+    assert main(["export-onnx", str(out), "--model", "plate-detector"]) == 1
+    assert "will not overwrite" in capsys.readouterr().err
+    assert (out / "plate-detector.onnx").read_bytes() == before
+    assert main(["export-onnx", str(tmp_path / "none"), "--models-dir", str(tmp_path)]) == 1
+    assert not (tmp_path / "none").exists()

@@ -25,6 +25,7 @@ large-plate pass). Anything else raises ValueError naming the layer.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -154,10 +155,13 @@ def _softmax(g: _Graph, spec, x: str) -> str:
     return g.node("Softmax", [flat], f"softmax_{spec.index}", axis=1)
 
 
-def darknet_to_onnx(cfg_path: PathLike, weights_path: PathLike) -> tuple[bytes, dict[int, str]]:
+def darknet_to_onnx(cfg_path: PathLike, weights_path: PathLike,
+                    metadata: Callable[[dict[int, str]], dict[str, str]] | None = None
+                    ) -> tuple[bytes, dict[int, str]]:
     """The ONNX model of a darknet network (see the module's docstring) and its outputs: for each
     [yolo] layer, its index -> the name of the output holding the layer's input; else the last
-    layer's index -> its output. The files are checked as pydarknet checks them (ConfigError,
+    layer's index -> its output. ``metadata``: given those outputs, the key/value strings to
+    store in the model (``metadata_props``). The files are checked as pydarknet checks them (ConfigError,
     WeightsError, FileNotFoundError); ImportError without the ``onnx`` package."""
     import onnx
     from onnx import TensorProto, helper
@@ -209,5 +213,8 @@ def darknet_to_onnx(cfg_path: PathLike, weights_path: PathLike) -> tuple[bytes, 
                               g.weights)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="lpr")
     model.ir_version = min(model.ir_version, 8)      # what ONNX Runtime releases of the last years read
+    for key, value in (metadata(outputs) if metadata is not None else {}).items():
+        entry = model.metadata_props.add()
+        entry.key, entry.value = str(key), str(value)
     onnx.checker.check_model(model)
     return model.SerializeToString(), outputs
