@@ -1,5 +1,6 @@
 """`lpr video`'s loop on a synthetic drive (lpr.synth.video: 3 vehicles, 150 frames of 1280x720,
-Motion JPEG), the default reader with either character CNN: every plate of every frame read
+Motion JPEG), the default reader with either character CNN (and the compact one with the
+networks on OpenCV DNN, the default engine before ONNX Runtime): every plate of every frame read
 (settle 0) against settled tracks' plates left unread (the default, settle 3, reread 10). Each
 round is the whole video, decoding included; divide by 150 for a frame."""
 from __future__ import annotations
@@ -20,9 +21,11 @@ def drive(tmp_path_factory):
     return path, write_drive_video(path, vehicles=3, frames=FRAMES, size=(1280, 720), seed=1)
 
 
-@pytest.fixture(scope="module", params=["compact", "study"])
+@pytest.fixture(scope="module", params=[("compact", "auto"), ("compact", "opencv"), ("study", "auto")],
+                ids=lambda p: "-".join(p))
 def reader(request):
-    with lpr.Reader(cnn_model=request.param) as r:
+    cnn_model, engine = request.param
+    with lpr.Reader(cnn_model=cnn_model, engine=engine, cnn_engine=engine) as r:
         yield r
 
 
