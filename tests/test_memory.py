@@ -59,7 +59,8 @@ def test_onnx_runtime_engines_keep_rss_flat():
 
     plates, cnn = mf.model_files(mf.PLATE_DETECTOR), mf.model_files(mf.CHAR_CNN_COMPACT)
     rng = np.random.default_rng(2)
-    images = [rng.integers(0, 256, shape, dtype=np.uint8) for shape in ((720, 1280, 3), (960, 1280, 3), (1280, 1280, 3))]
+    shapes = ((720, 1280, 3), (960, 1280, 3), (1280, 1280, 3))
+    images = [rng.integers(0, 256, shape, dtype=np.uint8) for shape in shapes]
     crops = [rng.random((n, 48, 36), dtype=np.float32) for n in (3, 17, 40)]
 
     def passes(detector, classifier, count):

@@ -161,8 +161,8 @@ def darknet_to_onnx(cfg_path: PathLike, weights_path: PathLike,
     """The ONNX model of a darknet network (see the module's docstring) and its outputs: for each
     [yolo] layer, its index -> the name of the output holding the layer's input; else the last
     layer's index -> its output. ``metadata``: given those outputs, the key/value strings to
-    store in the model (``metadata_props``). The files are checked as pydarknet checks them (ConfigError,
-    WeightsError, FileNotFoundError); ImportError without the ``onnx`` package."""
+    store in the model (``metadata_props``). The files are checked as pydarknet checks them
+    (ConfigError, WeightsError, FileNotFoundError); ImportError without the ``onnx`` package."""
     import onnx
     from onnx import TensorProto, helper
 
@@ -208,9 +208,8 @@ def darknet_to_onnx(cfg_path: PathLike, weights_path: PathLike,
         shapes[x] = ["batch", last.out_shape.size]
     if len(set(outputs.values())) != len(outputs):
         raise ValueError(f"{cfg_path}: two [yolo] layers read the same tensor (ONNX export)")
-    graph = helper.make_graph(g.nodes, Path(cfg_path).stem, inputs,
-                              [helper.make_tensor_value_info(name, TensorProto.FLOAT, shapes[name]) for name in outputs.values()],
-                              g.weights)
+    graph_outputs = [helper.make_tensor_value_info(name, TensorProto.FLOAT, shapes[name]) for name in outputs.values()]
+    graph = helper.make_graph(g.nodes, Path(cfg_path).stem, inputs, graph_outputs, g.weights)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="lpr")
     model.ir_version = min(model.ir_version, 8)      # what ONNX Runtime releases of the last years read
     for key, value in (metadata(outputs) if metadata is not None else {}).items():
