@@ -132,7 +132,7 @@ def test_auto_cnn_engine_is_onnxruntime_when_installed_else_opencv_else_numpy(mo
         assert "cnn_engine='onnxruntime'" in repr(reader)
     monkeypatch.setattr(onnx_network, "onnxruntime_available", lambda: False)
     assert resolve_cnn_engine("auto") == "opencv"
-    with pytest.raises(ValueError, match="needs the onnxruntime and onnx packages"):
+    with pytest.raises(ValueError, match="needs the onnxruntime package"):
         resolve_cnn_engine("onnxruntime")
     with lpr.Reader(engine="darknet") as reader:
         assert "cnn_engine='opencv'" in repr(reader)

@@ -11,9 +11,8 @@ import pydarknet
 from pydarknet.weights import layout
 
 pytest.importorskip("onnxruntime")
-pytest.importorskip("onnx")
 
-from lpr.engines import onnx_network  # noqa: E402
+from lpr.engines import onnx_network, onnx_proto  # noqa: E402
 from lpr.engines.onnx_export import darknet_to_onnx  # noqa: E402
 from lpr.engines.onnx_yolo import OnnxYolo  # noqa: E402
 from lpr.recognition.numpy_network import NumpyNetwork  # noqa: E402
@@ -286,6 +285,48 @@ def test_layers_it_cannot_write_are_refused_by_name(tmp_path, section, message):
         pytest.skip("pydarknet does not parse this cfg")
     with pytest.raises(ValueError, match=message):
         darknet_to_onnx(cfg, weights)
+
+
+def test_own_encoder_writes_what_the_onnx_package_writes(tmp_path):
+    """lpr.engines.onnx_proto against the onnx package's encoder (the test extra), message kind by
+    message kind, then a whole exported model: decoded by onnx, equal to the model its helpers
+    build from the same parts, and passing its checker."""
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    def same(ours: bytes, message) -> None:
+        parsed = type(message)()
+        parsed.ParseFromString(ours)
+        assert parsed == message
+        assert ours == message.SerializeToString()
+
+    array = np.random.default_rng(14).standard_normal((4, 3, 3, 3)).astype(np.float32)
+    same(onnx_proto.tensor("w", array), numpy_helper.from_array(array, "w"))
+    same(onnx_proto.tensor("s", np.array(0.5, np.float32)), numpy_helper.from_array(np.array(0.5, np.float32), "s"))
+    same(onnx_proto.value_info("input", ["batch", 3, "height", 640]),
+         helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", 3, "height", 640]))
+    attributes = dict(kernel_shape=[3, 3], pads=[1, 1, 2, 2], group=-2, alpha=0.1, mode="nearest")
+    same(onnx_proto.node("Conv", ["x", "", "w"], ["y"], **attributes),
+         helper.make_node("Conv", ["x", "", "w"], ["y"], **attributes))
+    for value in (0, 1, 300, -1, 2**40, 0.25, "asymmetric", [0, 5, -3]):
+        same(onnx_proto.attribute("a", value), helper.make_attribute("a", value))
+
+    cfg, weights = _write(tmp_path, "detector", DETECTOR_CFG, seed=15)
+    model_bytes, _ = darknet_to_onnx(cfg, weights, metadata=lambda outputs: {"names": '["plate"]', "k": "v"})
+    model = onnx.load_from_string(model_bytes)
+    onnx.checker.check_model(model)
+    assert model.ir_version == 8 and [(o.domain, o.version) for o in model.opset_import] == [("", 17)]
+    assert {p.key: p.value for p in model.metadata_props} == {"names": '["plate"]', "k": "v"}
+    rebuilt = helper.make_model(helper.make_graph(model.graph.node, model.graph.name, model.graph.input,
+                                                  model.graph.output, model.graph.initializer),
+                                opset_imports=[helper.make_opsetid("", 17)], producer_name="lpr")
+    rebuilt.ir_version = 8
+    for key, value in (("names", '["plate"]'), ("k", "v")):
+        entry = rebuilt.metadata_props.add()
+        entry.key, entry.value = key, value
+    assert model == rebuilt and model_bytes == rebuilt.SerializeToString()
+    assert len(model.graph.node) == 13 and {n.op_type for n in model.graph.node} >= {
+        "Conv", "LeakyRelu", "Relu", "Sigmoid", "MaxPool", "Concat", "Resize"}
 
 
 def test_thread_count_setting(monkeypatch):

@@ -2,7 +2,7 @@
 lpr.recognition.numpy_network, exported to ONNX in memory (lpr.engines.onnx_export), and the same
 outputs (checked when it loads: see lpr.engines.checked_classifier). The fastest of the three
 engines here (README, Benchmarks); the reader's ``cnn_engine="auto"`` takes it when
-``onnxruntime`` and ``onnx`` are installed (dependencies of the package).
+``onnxruntime`` is installed (a dependency of the package).
 """
 from __future__ import annotations
 

@@ -32,33 +32,34 @@ import numpy as np
 
 import pydarknet
 
+from . import onnx_proto
+
 PathLike = str | os.PathLike[str]
 
-__all__ = ["darknet_to_onnx", "OPSET"]
+__all__ = ["darknet_to_onnx", "OPSET", "IR_VERSION"]
 
 OPSET = 17
+IR_VERSION = 8                 # what ONNX Runtime releases of the last years read
 _BN_EPS = 1e-6                 # normalize_cpu: (x - mean) / (sqrt(variance) + .000001f)
 _LEAKY = 0.1
 _ACTIVATIONS = ("linear", "relu", "leaky", "logistic")
 
 
 class _Graph:
-    """The nodes and weights of the model being built; darknet layer index -> its output name."""
+    """The nodes and weights of the model being built (encoded: lpr.engines.onnx_proto); darknet
+    layer index -> its output name."""
 
     def __init__(self) -> None:
-        from onnx import helper, numpy_helper
-
-        self.helper, self.numpy_helper = helper, numpy_helper
-        self.nodes: list = []
-        self.weights: list = []
+        self.nodes: list[bytes] = []
+        self.weights: list[bytes] = []
         self.layer_outputs: dict[int, str] = {}
 
     def constant(self, name: str, value: np.ndarray) -> str:
-        self.weights.append(self.numpy_helper.from_array(np.ascontiguousarray(value), name))
+        self.weights.append(onnx_proto.tensor(name, value))
         return name
 
     def node(self, op: str, inputs: list[str], output: str, **attributes) -> str:
-        self.nodes.append(self.helper.make_node(op, inputs, [output], **attributes))
+        self.nodes.append(onnx_proto.node(op, inputs, [output], **attributes))
         return output
 
     def activate(self, x: str, activation: str, name: str) -> str:
@@ -162,10 +163,8 @@ def darknet_to_onnx(cfg_path: PathLike, weights_path: PathLike,
     [yolo] layer, its index -> the name of the output holding the layer's input; else the last
     layer's index -> its output. ``metadata``: given those outputs, the key/value strings to
     store in the model (``metadata_props``). The files are checked as pydarknet checks them
-    (ConfigError, WeightsError, FileNotFoundError); ImportError without the ``onnx`` package."""
-    import onnx
-    from onnx import TensorProto, helper
-
+    (ConfigError, WeightsError, FileNotFoundError). Needs no ``onnx`` package: the model is
+    encoded by lpr.engines.onnx_proto, and ONNX Runtime checks it when it loads it."""
     config = pydarknet.parse_cfg(Path(cfg_path))
     params = pydarknet.read_weights(Path(weights_path), config)
     if len(params) < len(config.layers) or any(spec.params and not params[spec.index] for spec in config.layers):
@@ -174,8 +173,7 @@ def darknet_to_onnx(cfg_path: PathLike, weights_path: PathLike,
     flat_input = any(spec.type == "connected" for spec in config.layers)
     c, h, w = config.input_shape
     x = "input"
-    inputs = [helper.make_tensor_value_info(x, TensorProto.FLOAT, ["batch", c, h if flat_input else "height",
-                                                                   w if flat_input else "width"])]
+    inputs = [onnx_proto.value_info(x, ["batch", c, h if flat_input else "height", w if flat_input else "width"])]
     outputs: dict[int, str] = {}
     shapes: dict[str, list] = {}           # output name -> its shape (free dimensions named)
     for spec in config.layers:
@@ -208,12 +206,8 @@ def darknet_to_onnx(cfg_path: PathLike, weights_path: PathLike,
         shapes[x] = ["batch", last.out_shape.size]
     if len(set(outputs.values())) != len(outputs):
         raise ValueError(f"{cfg_path}: two [yolo] layers read the same tensor (ONNX export)")
-    graph_outputs = [helper.make_tensor_value_info(name, TensorProto.FLOAT, shapes[name]) for name in outputs.values()]
-    graph = helper.make_graph(g.nodes, Path(cfg_path).stem, inputs, graph_outputs, g.weights)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="lpr")
-    model.ir_version = min(model.ir_version, 8)      # what ONNX Runtime releases of the last years read
-    for key, value in (metadata(outputs) if metadata is not None else {}).items():
-        entry = model.metadata_props.add()
-        entry.key, entry.value = str(key), str(value)
-    onnx.checker.check_model(model)
-    return model.SerializeToString(), outputs
+    graph_outputs = [onnx_proto.value_info(name, shapes[name]) for name in outputs.values()]
+    graph = onnx_proto.graph(g.nodes, Path(cfg_path).stem, inputs, graph_outputs, g.weights)
+    model = onnx_proto.model(graph, ir_version=IR_VERSION, opset=OPSET, producer="lpr",
+                             metadata=metadata(outputs) if metadata is not None else None)
+    return model, outputs

@@ -25,9 +25,8 @@ _threads: int | None = None
 
 
 def onnxruntime_available() -> bool:
-    """Whether the ONNX Runtime engine can run: ``onnxruntime`` and ``onnx`` import."""
+    """Whether the ONNX Runtime engine can run: ``onnxruntime`` imports."""
     try:
-        import onnx  # noqa: F401
         import onnxruntime  # noqa: F401
     except ImportError:
         return False

@@ -9,8 +9,7 @@ The same cfg, weights and call as ``pydarknet.Network`` and lpr.engines.opencv_y
 the network is exported to ONNX in memory (lpr.engines.onnx_export), ONNX Runtime computes the
 convolutions up to each [yolo] layer, and the decoding is the OpenCV engine's
 (lpr.engines.yolo_decoding). One session takes every input size, so fit_input and the
-large-plate pass cost no re-planning. Needs ``onnxruntime`` and ``onnx`` (dependencies of the
-package).
+large-plate pass cost no re-planning. Needs ``onnxruntime`` (a dependency of the package).
 """
 from __future__ import annotations
 

@@ -44,12 +44,11 @@ def require_opencv(option: str) -> None:
 
 
 def require_onnxruntime(option: str) -> None:
-    """ValueError naming ``option`` when ONNX Runtime or the onnx package is missing."""
+    """ValueError naming ``option`` when ONNX Runtime is missing."""
     from .onnx_network import onnxruntime_available
 
     if not onnxruntime_available():
-        raise ValueError(f"{option}='onnxruntime' needs the onnxruntime and onnx packages "
-                         "(pip install onnxruntime onnx)")
+        raise ValueError(f"{option}='onnxruntime' needs the onnxruntime package (pip install onnxruntime)")
 
 
 def fastest_cpu_engine() -> str | None:
