@@ -275,8 +275,15 @@ def templates_for(length: int, countries_: Sequence[str] | None = None, *,
     in rule order; with `tall_rows`, only those drawn on a tall plate (TALL_PLATE) with that many
     text rows (0: any number); with `top_band=False` (the plate shows no band across its top),
     none drawn only on plates that have one (Mercosur). ValueError naming an unknown country."""
-    known = countries()
     wanted = default_countries() if countries_ is None else tuple(c.lower() for c in countries_)
+    return _templates_for(length, wanted, tall_rows, top_band)
+
+
+@lru_cache(maxsize=1024)
+def _templates_for(length: int, wanted: tuple[str, ...], tall_rows: int | None,
+                   top_band: bool | None) -> tuple[Template, ...]:
+    """templates_for, kept: the reader asks the same few questions for every reading."""
+    known = countries()
     unknown = [c for c in wanted if c not in known]
     if unknown:
         raise ValueError(f"no plate-format rules for {', '.join(unknown)} (known: {', '.join(known)})")
