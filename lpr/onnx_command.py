@@ -72,7 +72,9 @@ def run_export(args: argparse.Namespace) -> int:
 def add_export_command(subparsers: argparse._SubParsersAction) -> None:
     command = subparsers.add_parser(
         "export-onnx", help="write the models as ONNX files for other runtimes",
-        description=__doc__.split("\n\n")[0] + ". Class names and YOLO heads are stored in each model's metadata.")
+        description="Write the shipped models (or those of --models-dir) as ONNX files for other runtimes "
+                    "(ONNX Runtime elsewhere, TensorRT, OpenVINO). Each model's metadata holds its class names, "
+                    "what its input holds and, for the YOLO models, the outputs' strides and anchors.")
     command.add_argument("out_dir", type=Path, metavar="OUTDIR", help="where the .onnx files go (made if needed)")
     command.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
                          help="the models' cfg and weights (default: the package's)")
