@@ -13,7 +13,7 @@ from pathlib import Path
 from .cli_types import bounded, country_list, share
 from .evaluation import IMAGE_SUFFIXES
 from .model_files import CNN_MODELS
-from .engines.select import ENGINES
+from .engines import ENGINES
 from .recognition.char_classifier import CNN_ENGINES
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2

@@ -135,6 +135,13 @@ groups=1
 """
 
 
+def _session(model):
+    """An ONNX Runtime session on a model's bytes or file, on the CPU."""
+    import onnxruntime
+
+    return onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+
+
 def _write(tmp_path, name: str, text: str, seed: int, tiny_variance: bool = False):
     """The cfg and seeded random weights; ``tiny_variance``: the first layer's batch-norm
     variances made so small (about 1e-5) that darknet's epsilon counts in its normalisation."""
@@ -174,9 +181,7 @@ def test_the_exported_graph_takes_other_input_sizes(tmp_path):
     cfg, weights = _write(tmp_path, "detector", DETECTOR_CFG, seed=6)
     model, outputs = darknet_to_onnx(cfg, weights)
     assert list(outputs) == [8, 13]
-    import onnxruntime
-
-    session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+    session = _session(model)
     square = tmp_path / "square.cfg"
     square.write_text(DETECTOR_CFG.replace("width=96", "width=64"))
     blob = pydarknet.letterbox(np.random.default_rng(7).integers(0, 256, (64, 64, 3), dtype=np.uint8), 64, 64)[None]
@@ -238,9 +243,7 @@ def test_residual_shortcuts_match_darknet(tmp_path):
     cfg, weights = _write(tmp_path, "residual", SHORTCUT_CFG, seed=10)
     model, outputs = darknet_to_onnx(cfg, weights)
     assert list(outputs) == [4]
-    import onnxruntime
-
-    session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+    session = _session(model)
     blob = np.random.default_rng(11).random((1, 3, 32, 32), dtype=np.float32)
     (ours,) = session.run(None, {"input": blob})
     with pydarknet.Network(cfg, weights) as dn:
@@ -254,9 +257,7 @@ def test_classifier_layers_match_darknet_and_the_numpy_engine(tmp_path):
     cfg, weights = _write(tmp_path, "classifier", CLASSIFIER_CFG, seed=8)
     model, outputs = darknet_to_onnx(cfg, weights)
     assert list(outputs) == [4]
-    import onnxruntime
-
-    session = onnxruntime.InferenceSession(model, providers=["CPUExecutionProvider"])
+    session = _session(model)
     batch = np.random.default_rng(9).random((4, 1, 24, 20), dtype=np.float32)
     (ours,) = session.run(None, {"input": batch})
     with pydarknet.Network(cfg, weights) as dn:
@@ -346,7 +347,6 @@ def test_export_command_writes_models_other_runtimes_can_use(tmp_path, capsys):
     import json
 
     import onnx
-    import onnxruntime
 
     from lpr import model_files as mf
     from lpr.cli import main
@@ -365,7 +365,7 @@ def test_export_command_writes_models_other_runtimes_can_use(tmp_path, capsys):
     assert heads[0]["anchors"][-1] == [120.0, 32.0]
     image = np.random.default_rng(12).integers(0, 256, (300, 500, 3), dtype=np.uint8)
     blob = pydarknet.letterbox(image, 448, 384)[None]
-    session = onnxruntime.InferenceSession(str(out / "plate-detector.onnx"), providers=["CPUExecutionProvider"])
+    session = _session(str(out / "plate-detector.onnx"))
     got = session.run([h["output"] for h in heads], {"input": blob})
     with OnnxYolo(plates.cfg, plates.weights) as engine:
         expected = engine._raw(blob)
@@ -376,7 +376,7 @@ def test_export_command_writes_models_other_runtimes_can_use(tmp_path, capsys):
     meta = {p.key: p.value for p in onnx.load(str(out / "char-cnn-compact.onnx")).metadata_props}
     assert "yolo_heads" not in meta and len(json.loads(meta["names"])) == 36
     crops = np.random.default_rng(13).random((5, 1, 48, 36), dtype=np.float32)
-    session = onnxruntime.InferenceSession(str(out / "char-cnn-compact.onnx"), providers=["CPUExecutionProvider"])
+    session = _session(str(out / "char-cnn-compact.onnx"))
     with OnnxClassifier(cnn.cfg, cnn.weights) as classifier:
         np.testing.assert_array_equal(session.run(None, {"input": crops})[0], classifier.predict(crops))
 

@@ -166,9 +166,7 @@ def darknet_to_onnx(cfg_path: PathLike, weights_path: PathLike,
     (ConfigError, WeightsError, FileNotFoundError). Needs no ``onnx`` package: the model is
     encoded by lpr.engines.onnx_proto, and ONNX Runtime checks it when it loads it."""
     config = pydarknet.parse_cfg(Path(cfg_path))
-    params = pydarknet.read_weights(Path(weights_path), config)
-    if len(params) < len(config.layers) or any(spec.params and not params[spec.index] for spec in config.layers):
-        raise ValueError(f"{weights_path}: weights for only some of the layers")
+    params = pydarknet.read_weights(Path(weights_path), config)     # WeightsError for a partial file
     g = _Graph()
     flat_input = any(spec.type == "connected" for spec in config.layers)
     c, h, w = config.input_shape

@@ -16,8 +16,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-import numpy as np
-
 from .onnx_network import OnnxNetwork
 from .yolo_decoding import YoloDecoder
 
@@ -44,7 +42,3 @@ class OnnxYolo(YoloDecoder, OnnxNetwork):
         self._check_files(cfg_path, weights_path, names)
         self._set_heads(self._load(self.cfg_path, self.weights_path))
         self._check_pass()
-
-    def _raw(self, blob: np.ndarray) -> list[np.ndarray]:
-        """The raw (pre-[yolo]) outputs for a float32 1x3xHxW blob."""
-        return self._forward(blob, self._sources)

@@ -23,8 +23,6 @@ from __future__ import annotations
 import os
 from collections.abc import Sequence
 
-import numpy as np
-
 from .opencv_network import OpenCVNetwork
 from .yolo_decoding import YoloDecoder
 
@@ -84,7 +82,3 @@ class OpenCVYolo(YoloDecoder, OpenCVNetwork):
         layer_names = self._net.getLayerNames()
         self._set_heads({spec.index: _source_layer(layer_names, spec.index) for spec in self._yolo_specs()})
         self._check_pass()
-
-    def _raw(self, blob: np.ndarray) -> list[np.ndarray]:
-        """The raw (pre-[yolo]) outputs for a float32 1x3xHxW blob, copied out of OpenCV."""
-        return self._forward(blob, self._sources)

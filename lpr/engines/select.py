@@ -13,7 +13,7 @@ import numpy as np
 
 import pydarknet
 
-ENGINES = ("auto", "darknet", "onnxruntime", "opencv")
+from . import ENGINES
 
 
 class YoloEngine(Protocol):

@@ -162,8 +162,9 @@ def _nms_sort(boxes: np.ndarray, probs: np.ndarray, nms: np.float32) -> np.ndarr
 
 class YoloDecoder:
     """Base of the YOLO engines: a subclass checks the files (``_check_files``), builds its
-    network, names each [yolo] layer's input (``_set_heads``), checks one pass (``_check_pass``)
-    and computes ``_raw``. ``engine`` names it in messages."""
+    network, names each [yolo] layer's input (``_set_heads``) and checks one pass
+    (``_check_pass``); its network class provides ``_forward(blob, outputs)`` and ``close()``.
+    ``engine`` names it in messages."""
 
     engine = "?"
     config: pydarknet.NetworkConfig
@@ -213,9 +214,10 @@ class YoloDecoder:
                 raise RuntimeError(f"{self.engine}: {head.source!r} (input of [yolo] layer {head.layer}) "
                                    f"gives shape {tuple(out.shape)}, darknet {head.shape}")
 
-    def _raw(self, blob: np.ndarray) -> list[np.ndarray]:     # pragma: no cover - engines define it
-        """The raw (pre-[yolo]) outputs for a float32 1x3xHxW blob, float32 copies."""
-        raise NotImplementedError
+    def _raw(self, blob: np.ndarray) -> list[np.ndarray]:
+        """The raw (pre-[yolo]) outputs for a float32 1x3xHxW blob, float32 copies (the engine's
+        network class runs ``_forward``)."""
+        return self._forward(blob, self._sources)
 
     def __repr__(self) -> str:
         state = "closed" if self.closed else "input {}x{}".format(*self.input_size)
