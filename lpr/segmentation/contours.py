@@ -110,32 +110,16 @@ class CharBox:
 
 
 class _Blob:
-    """A component (or several merged) in work pixels: box [x1, x2) x [y1, y2), ink area, labels."""
+    """A component (or several merged) in work pixels: box [x1, x2) x [y1, y2), ink area, labels.
+    Its width, height, centre and fill are set once (the row rules ask for them many times)."""
 
-    __slots__ = ("x1", "y1", "x2", "y2", "area", "ids")
+    __slots__ = ("x1", "y1", "x2", "y2", "area", "ids", "w", "h", "cx", "cy", "fill")
 
     def __init__(self, x1: int, y1: int, x2: int, y2: int, area: int, ids: tuple[int, ...]) -> None:
         self.x1, self.y1, self.x2, self.y2, self.area, self.ids = x1, y1, x2, y2, area, ids
-
-    @property
-    def w(self) -> int:
-        return self.x2 - self.x1
-
-    @property
-    def h(self) -> int:
-        return self.y2 - self.y1
-
-    @property
-    def cx(self) -> float:
-        return (self.x1 + self.x2) / 2
-
-    @property
-    def cy(self) -> float:
-        return (self.y1 + self.y2) / 2
-
-    @property
-    def fill(self) -> float:
-        return self.area / max(self.w * self.h, 1)
+        self.w, self.h = x2 - x1, y2 - y1
+        self.cx, self.cy = (x1 + x2) / 2, (y1 + y2) / 2
+        self.fill = area / max(self.w * self.h, 1)
 
     def merged(self, other: "_Blob") -> "_Blob":
         return _Blob(min(self.x1, other.x1), min(self.y1, other.y1), max(self.x2, other.x2),
@@ -176,7 +160,8 @@ def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list
     lo, hi, enough = _local_range(norm)
     value = norm.astype(np.int16)
     readings, best, components = _readings(value, lo, hi, enough)
-    chosen = _choose(best, colour)
+    chroma: dict = {}       # the blobs' ink colours, for _same_colour: readings of one mask share blobs
+    chosen = _choose(best, colour, chroma)
     sx, sy = norm.shape[1] / gray.shape[1], norm.shape[0] / gray.shape[0]
 
     def boxes(rows: list[list[_Blob]]) -> list[CharBox]:
@@ -194,7 +179,7 @@ def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list
         for reading in readings + eager + [shadow_edge]:
             if reading is chosen or not reading.rows:
                 continue
-            other = boxes(_same_colour(reading, colour) if colour is not None else reading.rows)
+            other = boxes(_same_colour(reading, colour, chroma) if colour is not None else reading.rows)
             if other and other not in out:
                 out.append(other)
     return out
@@ -218,7 +203,7 @@ def char_crops(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]
     for k, patch in enumerate(patches):
         p = patch.astype(np.float32)
         lo, hi = _percentiles(patch, (2, 98))
-        p = np.clip((p - lo) / max(hi - lo, 1.0), 0.0, 1.0)
+        p = np.minimum(np.maximum((p - lo) / max(hi - lo, 1.0), 0.0), 1.0)     # np.clip, without its overhead
         if not dark_on_light:
             p = 1.0 - p
         ph, pw = p.shape
@@ -226,7 +211,7 @@ def char_crops(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]
         rw, rh = max(1, min(cw, int(round(pw * s)))), max(1, min(ch, int(round(ph * s))))
         resized = cv2.resize(p, (rw, rh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
         ox, oy = (cw - rw) // 2, (ch - rh) // 2
-        out[k, oy:oy + rh, ox:ox + rw] = np.clip(resized, 0.0, 1.0)
+        out[k, oy:oy + rh, ox:ox + rw] = np.minimum(np.maximum(resized, 0.0), 1.0)
     return out
 
 
@@ -323,9 +308,10 @@ def _readings(value: np.ndarray, lo: np.ndarray, hi: np.ndarray, enough: np.ndar
     return readings, best, components
 
 
-def _choose(best: dict[bool, "_Reading"], colour: np.ndarray | None = None) -> "_Reading":
+def _choose(best: dict[bool, "_Reading"], colour: np.ndarray | None = None, chroma: dict | None = None
+            ) -> "_Reading":
     """The most plausible of the two polarities' best readings; its rows keep only the blobs of
-    their row's colour (the reading is changed in place)."""
+    their row's colour (the reading is changed in place; `chroma`: see _same_colour)."""
     dark, light = best[True], best[False]
     if dark.score >= light.score:
         # light text inside a dark reading's band: only a near tie, light-on-dark plates are rare
@@ -334,7 +320,7 @@ def _choose(best: dict[bool, "_Reading"], colour: np.ndarray | None = None) -> "
     else:
         chosen = dark if _inside(light, dark) is dark else light
     if colour is not None:
-        chosen.rows = _same_colour(chosen, colour)
+        chosen.rows = _same_colour(chosen, colour, chroma)
     return chosen
 
 
@@ -493,8 +479,9 @@ def _components(ink: np.ndarray) -> _Components:
     unit = _unit(ink)
     keep = ((areas >= MIN_AREA_SHARE * unit * unit) & (hs <= MAX_HEIGHT_SHARE * wh) & (ws <= MAX_WIDTH_SHARE * ww)
             & (xs > 0) & (xs + ws < ww))     # cut by the crop's side: background, the plate's edge
-    blobs = [_Blob(int(xs[i]), int(ys[i]), int(xs[i] + ws[i]), int(ys[i] + hs[i]), int(areas[i]), (i + 1,))
-             for i in np.flatnonzero(keep)]
+    kept = np.flatnonzero(keep)
+    blobs = [_Blob(x, y, x + w, y + h, area, (i + 1,))
+             for i, (x, y, w, h, area) in zip(kept.tolist(), st[kept].tolist())]
     core = [b for b in blobs if b.h >= MIN_CHAR_SHARE * unit and CORE_ASPECT[0] <= b.w / b.h <= CORE_ASPECT[1]]
     if not core:
         return _Components(labels, stats, blobs, [], 0.0)
@@ -520,11 +507,19 @@ def _read(found: _Components, splitting: tuple[float, float, float] = SPLITTING)
     if not count:
         return _Reading([], 0.0, labels, stats)
     heights = np.asarray([b.h for r in rows for b in r], dtype=np.float64)
-    spread = float(heights.std() / heights.mean())
+    spread = _spread(heights)
     plausible = (count if count <= MAX_CHARS else MAX_CHARS - (count - MAX_CHARS)) - min(spread, 1.0)
     # small print and texture make long rows of tiny "characters": a plate's are large in its crop
     size = min(1.0, float(median(heights)) / (FULL_SIZE * _unit(labels)))
     return _Reading(rows, plausible * size, labels, stats)
+
+
+def _spread(values: np.ndarray) -> float:
+    """values.std() / values.mean() of a 1-d float64 array, by the sums numpy's own take (the
+    same float), without its general machinery (a row's few heights)."""
+    mean = np.add.reduce(values) / values.size
+    deviations = values - mean
+    return float(math.sqrt(np.add.reduce(deviations * deviations) / values.size) / mean)
 
 
 def _dominant_height(heights: Sequence[int]) -> float:
@@ -608,30 +603,41 @@ def _build_row(group: list[_Blob], blobs: list[_Blob], labels: np.ndarray,
     return _drop_stray_ends(row, hr)
 
 
-def _same_colour(reading: _Reading, colour: np.ndarray) -> list[list[_Blob]]:
+def _same_colour(reading: _Reading, colour: np.ndarray, chroma: dict | None = None) -> list[list[_Blob]]:
     """The reading's rows without the blobs whose ink differs in colour from their row's: a
-    plate's characters share one colour; the EU band, the stickers and coloured emblems do not."""
-    import cv2
-
+    plate's characters share one colour; the EU band, the stickers and coloured emblems do not.
+    `chroma` keeps each blob's ink colour for other readings of the same components (key: the
+    labels array's id, the box, the component ids: only for the life of those arrays)."""
+    chroma = {} if chroma is None else chroma
     rows = []
     for row in reading.rows:
         if len(row) >= 3:
-            chroma = []
+            inks = []
             for b in row:
-                inside = _ink_of(reading.labels[b.y1:b.y2, b.x1:b.x2], b.ids)
-                patch = colour[b.y1:b.y2, b.x1:b.x2]
-                blue, green, red, _ = cv2.mean(patch, mask=inside.view(np.uint8))
-                # ink's chroma grows with the light on it: scale it by the brighter of the ink and
-                # the plate around it, so a plate half in shadow keeps one colour
-                around = cv2.mean(patch, mask=(~inside).view(np.uint8))[:3]
-                scale = LIGHT_REFERENCE / max(sum(around) / 3, (blue + green + red) / 3, MIN_LIGHT)
-                chroma.append((scale * (blue - red), scale * (green - (blue + red) / 2)))
-            chroma = np.asarray(chroma)
-            distance = np.hypot(*(chroma - _column_medians(chroma)).T)
+                key = (id(reading.labels), b.x1, b.y1, b.x2, b.y2, b.ids)
+                if key not in chroma:
+                    chroma[key] = _ink_chroma(reading.labels, b, colour)
+                inks.append(chroma[key])
+            inks = np.asarray(inks)
+            distance = np.hypot(*(inks - _column_medians(inks)).T)
             row = [b for b, d in zip(row, distance) if d <= COLOUR_DISTANCE]
         if row:
             rows.append(row)
     return rows
+
+
+def _ink_chroma(labels: np.ndarray, b: _Blob, colour: np.ndarray) -> tuple[float, float]:
+    """The chroma of a blob's ink (blue - red, green - the mean of blue and red), scaled by the
+    light on it: ink's chroma grows with the light, so it is scaled by the brighter of the ink
+    and the plate around it, and a plate half in shadow keeps one colour."""
+    import cv2
+
+    inside = _ink_of(labels[b.y1:b.y2, b.x1:b.x2], b.ids)
+    patch = colour[b.y1:b.y2, b.x1:b.x2]
+    blue, green, red, _ = cv2.mean(patch, mask=inside.view(np.uint8))
+    around = cv2.mean(patch, mask=(~inside).view(np.uint8))[:3]
+    scale = LIGHT_REFERENCE / max(sum(around) / 3, (blue + green + red) / 3, MIN_LIGHT)
+    return scale * (blue - red), scale * (green - (blue + red) / 2)
 
 
 def _ink_of(region: np.ndarray, ids: tuple[int, ...]) -> np.ndarray:
@@ -702,30 +708,31 @@ def _split_mask(mask: np.ndarray, x0: int, y0: int, ids: tuple[int, ...], median
     least ink while a piece is wider than one character: always when no character is that
     wide, otherwise only where the column is nearly empty. Pieces are column ranges of `mask`,
     each trimmed to its ink; the column sums and each row's running ink count are taken once."""
-    column_ink = mask.sum(axis=0)
+    column_sums = mask.sum(axis=0)
+    column_ink = column_sums.tolist()       # Python ints: quicker than the array to look at a few columns
+    column_float = column_sums.astype(np.float64)
     row_ink = np.zeros((mask.shape[0], mask.shape[1] + 1), dtype=np.int32)
     np.cumsum(mask, axis=1, out=row_ink[:, 1:])
 
     def cut(c1: int, c2: int, depth: int) -> list[_Blob]:
-        cols = np.flatnonzero(column_ink[c1:c2])
-        if cols.size == 0:
+        inked = [c for c in range(c1, c2) if column_ink[c]]
+        if not inked:
             return []
-        c1, c2 = c1 + int(cols[0]), c1 + int(cols[-1]) + 1
+        c1, c2 = inked[0], inked[-1] + 1
         rows = np.flatnonzero(row_ink[:, c2] - row_ink[:, c1])
         r1, r2 = int(rows[0]), int(rows[-1]) + 1
         h, w = r2 - r1, c2 - c1
         profile = column_ink[c1:c2]
-        blob = _Blob(x0 + c1, y0 + r1, x0 + c2, y0 + r2, int(profile.sum()), ids)
+        blob = _Blob(x0 + c1, y0 + r1, x0 + c2, y0 + r2, sum(profile), ids)
         forced = w > FORCE_SPLIT * hr
         if depth >= MAX_CHARS or not (forced or (w > splitting[0] * median_w and w > splitting[1] * h)):
             return [blob]
         edge = max(1, int(round(MIN_PIECE * hr)))
         if w - 2 * edge < 1:
             return [blob]
-        profile = profile.astype(np.float64)
         # among equally thin columns prefer the middle (a cut near an end leaves a sliver)
         centre = np.abs(np.arange(edge, w - edge) - (w - 1) / 2) / w
-        at = edge + int(np.argmin(profile[edge:w - edge] + 0.5 * centre))
+        at = edge + int(np.argmin(column_float[c1 + edge:c2 - edge] + 0.5 * centre))
         if not forced and profile[at] > splitting[2] * hr:
             return [blob]
         return cut(c1, c1 + at, depth + 1) + cut(c1 + at + 1, c2, depth + 1)
