@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
@@ -362,34 +362,43 @@ class Reader:
         total = _ms(start)
         return _one_read_per_plate(sorted((_with_total(p, total) for p in plates), key=lambda p: -p.confidence))
 
-    def _segment(self, crop: PlateCrop, alternatives: bool) -> list[tuple[list[Box], list[Classes] | None]]:
+    def _segment(self, crop: PlateCrop, alternatives: bool) -> "_Segmentations":
         """The crop's segmentations, the segmenter's choice first: character boxes (crop pixels,
         reading order) and, for the YOLO segmenter, their classes. The contour segmenter offers
-        its other segmentations too with `alternatives`."""
+        its other segmentations too with `alternatives`, made when first asked for."""
         if self._char_detector is not None:
             found: list[CharCandidates] = self._char_detector.find(crop.image)
             order, _ = reading_order([c.box for c in found])
-            return [([found[i].box for i in order], [found[i].candidates for i in order])]
-        from .segmentation.contours import segment_candidates
+            return _Segmentations([([found[i].box for i in order], [found[i].candidates for i in order])])
+        from .segmentation.contours import CharBox, PlateSegmentations
 
-        out = []
-        for boxes in segment_candidates(crop.image, alternatives=alternatives):
-            order, _ = reading_order([c.box for c in boxes])
-            out.append(([boxes[i].box for i in order], None))
-        return out
+        def in_reading_order(segmentations: list[list[CharBox]]) -> list[tuple[list[Box], None]]:
+            out = []
+            for boxes in segmentations:
+                order, _ = reading_order([c.box for c in boxes])
+                out.append(([boxes[i].box for i in order], None))
+            return out
 
-    def _segment_straight(self, crop: PlateCrop, alternatives: bool
-                          ) -> tuple[PlateCrop, list[tuple[list[Box], list[Classes] | None]]]:
+        found = PlateSegmentations(crop.image)
+        first = in_reading_order(found.candidates(alternatives=False))
+        if not alternatives:
+            return _Segmentations(first)
+        if not first:       # no first reading: the first of the others stands in for it
+            everything = in_reading_order(found.candidates())
+            return _Segmentations(everything[:1], lambda: everything[1:])
+        return _Segmentations(first, lambda: in_reading_order(found.candidates())[1:])
+
+    def _segment_straight(self, crop: PlateCrop, alternatives: bool) -> tuple[PlateCrop, "_Segmentations"]:
         """The crop, or the crop turned level when its text is tilted and reads at least as many
-        characters that way, and its segmentations."""
+        characters that way, and its segmentations (the other one's alternatives are never made)."""
         found = self._segment(crop, alternatives)
-        if not self.options.straighten or not found or len(found[0][0]) < 3:
+        if not self.options.straighten or not found.first or len(found.first[0][0]) < 3:
             return crop, found
-        boxes = found[0][0]
+        boxes = found.first[0][0]
         turned = straighten(crop, skew_angle(boxes, reading_order(boxes)[1]))
         if turned is not None:
             found2 = self._segment(turned, alternatives)
-            if found2 and len(found2[0][0]) >= len(boxes):
+            if found2.first and len(found2.first[0][0]) >= len(boxes):
                 return turned, found2
         return crop, found
 
@@ -413,7 +422,9 @@ class Reader:
         tall = self.options.plate_shape and upright_aspect(det.box, crop.tilt_degrees) < TALL_BOX
         rules = _Rules(self._countries_for(crop), tall, top_band)
         chosen = self._recognize(image, det.box, crop, segmentations, rules)
-        recognize_ms = _ms(t)
+        # the other segmentations, made during recognition when it read them, count as segmentation
+        recognize_ms = _ms(t) - segmentations.ms
+        segment_ms += segmentations.ms
         if chosen is None:
             return None
         crop, boxes, candidates, match = chosen
@@ -443,8 +454,8 @@ class Reader:
             return self._band_countries
         return self.options.countries
 
-    def _recognize(self, image: np.ndarray, box: Box, crop: PlateCrop,
-                   segmentations: list[tuple[list[Box], list[Classes] | None]], rules: _Rules) -> Chosen | None:
+    def _recognize(self, image: np.ndarray, box: Box, crop: PlateCrop, segmentations: "_Segmentations",
+                   rules: _Rules) -> Chosen | None:
         """The chosen reading (see _choose) of the crop's segmentations. With the CNN, the
         segmenter's choice is read first; after the contour segmenter, its other segmentations
         are read too, each segmentation with its widest box cut in two (HALVED_WIDTH: two
@@ -455,9 +466,9 @@ class Reader:
         pair read as one character, a cut-off end): the others are read only when some layout
         has that length, and only those of it (or one more: _match may drop an end)."""
         if self._classifier is None:              # the character detector's own classes
-            return self._choose([(crop, boxes, classes) for boxes, classes in segmentations], rules)
+            return self._choose([(crop, boxes, classes) for boxes, classes in segmentations.all()], rules)
         read = _Memo()
-        first = [(crop, boxes) for boxes, _ in segmentations[:1]]
+        first = [(crop, boxes) for boxes, _ in segmentations.first]
         readings = [(c, b, r) for (c, b), r in zip(first, self._classify(first, read))]
         chosen = self._choose(readings, rules, read)
         if not self.options.alternatives or self._char_detector is not None:
@@ -468,13 +479,13 @@ class Reader:
             if not self._has_layout(longer, rules):
                 return self._recut_touching(chosen, rules, read)
             lengths = (longer, longer + 1)
-        others = [(crop, boxes) for boxes, _ in segmentations[1:]]
-        others += [(crop, halved) for boxes, _ in segmentations      # two touching glyphs in one box
+        others = [(crop, boxes) for boxes, _ in segmentations.others()]
+        others += [(crop, halved) for boxes, _ in segmentations.all()      # two touching glyphs in one box
                    if (halved := halve_widest(boxes, HALVED_WIDTH)) is not None]
         wide = crop_plate(image, box, WIDE_MARGIN_X, WIDE_MARGIN_Y)
         if wide is not None:
             wide, found = self._segment_straight(wide, alternatives=False)   # its others: rarely worth it
-            others += [(wide, boxes) for boxes, _ in found]
+            others += [(wide, boxes) for boxes, _ in found.all()]
         # only readings of a length some rule has (or one more: _match may drop an end) can win
         others = [(c, boxes) for c, boxes in others if self._fits_a_rule(len(boxes), rules)
                   and (lengths is None or len(boxes) in lengths)]
@@ -614,6 +625,29 @@ class Reader:
             read.classes.update(zip([key for keys in groups.values() for key in keys],
                                     self._classifier.classify(images)))
         return [[read.classes[key] for key in plan] for plan in plans]
+
+
+class _Segmentations:
+    """A crop's segmentations (Reader._segment): character boxes in reading order and, from the
+    YOLO segmenter, their classes. `first`: the segmenter's choice (a list of one, or none);
+    others(): the rest, made when first asked for; `ms`: the time that took."""
+
+    def __init__(self, first: list[tuple[list[Box], list[Classes] | None]],
+                 more: Callable[[], list[tuple[list[Box], list[Classes] | None]]] | None = None) -> None:
+        self.first = first
+        self.ms = 0.0
+        self._more = more
+        self._others = None if more is not None else []
+
+    def others(self) -> list[tuple[list[Box], list[Classes] | None]]:
+        if self._others is None:
+            t = time.perf_counter()
+            self._others, self._more = self._more(), None
+            self.ms = _ms(t)
+        return self._others
+
+    def all(self) -> list[tuple[list[Box], list[Classes] | None]]:
+        return self.first + self.others()
 
 
 class _Rules(NamedTuple):

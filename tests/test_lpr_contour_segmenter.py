@@ -243,6 +243,31 @@ def test_candidates_start_with_the_chosen_reading_and_are_distinct():
     assert segment_candidates(np.zeros((50, 200, 3), np.uint8)) == []
 
 
+def test_plate_segmentations_make_the_alternatives_only_when_asked(monkeypatch):
+    """PlateSegmentations gives segment_candidates' lists in two steps: the first reading's
+    work when made, the alternatives' (among them the shadow-edge reading's local range) only
+    when candidates() is first asked for, once."""
+    from lpr.segmentation import contours
+
+    ranges = []
+    real_range = contours._local_range
+    monkeypatch.setattr(contours, "_local_range", lambda *a, **k: ranges.append(k) or real_range(*a, **k))
+    for i in range(12):
+        crop = plate_crop((FORMATS_BY_KEY[SINGLE_ROW[i % len(SINGLE_ROW)]],), np.random.default_rng([22, i]))
+        ranges.clear()
+        found = contours.PlateSegmentations(crop.image)
+        first = found.candidates(alternatives=False)
+        assert len(ranges) == 1 and first == segment_candidates(crop.image, alternatives=False)
+        ranges.clear()
+        everything = found.candidates()
+        assert len(ranges) == 1 and ranges[0].get("sharp") is True       # the shadow edge's, nothing redone
+        assert everything == segment_candidates(crop.image) and everything[:1] == first
+        ranges.clear()
+        assert found.candidates() == everything and found.candidates(alternatives=False) == first and not ranges
+    blank = contours.PlateSegmentations(np.zeros((50, 200, 3), np.uint8))
+    assert blank.candidates() == [] and blank.candidates(alternatives=False) == []
+
+
 def test_an_eager_alternative_cuts_touching_narrow_glyphs():
     """Narrow glyphs set tight and blurred touch ("15", "11"): the first segmentation keeps such
     narrow pairs whole (a wide M or W must not be cut), an eager alternative cuts them."""

@@ -577,6 +577,22 @@ def test_the_cnn_recognizes_what_either_segmenter_finds(example_images, monkeypa
     assert plates and all(set(p.compact) <= {"Z", "2"} for p in plates)
 
 
+def _fake_segmenter(monkeypatch, candidates) -> None:
+    """Make the reader's contour segmenter give `candidates(crop_image, alternatives)` (lists of
+    CharBox, as segment_candidates) for every crop (the reader asks lpr.segmentation.contours'
+    PlateSegmentations for them)."""
+    from lpr.segmentation import contours
+
+    class FakeSegmentations:
+        def __init__(self, crop_image):
+            self.crop_image = crop_image
+
+        def candidates(self, alternatives=True):
+            return candidates(self.crop_image, alternatives)
+
+    monkeypatch.setattr(contours, "PlateSegmentations", FakeSegmentations)
+
+
 def test_readings_longer_than_any_plate_are_not_returned(example_images, monkeypatch):
     """A reading that fits no format and has more than MAX_UNMATCHED_CHARS characters is texture."""
     from lpr import reader as reader_module
@@ -590,7 +606,7 @@ def test_readings_longer_than_any_plate_are_not_returned(example_images, monkeyp
         step = w / (count["n"] + 1)
         return [contours.CharBox((k * step, 0.2 * h, (k + 0.8) * step, 0.8 * h)) for k in range(count["n"])]
 
-    monkeypatch.setattr(contours, "segment_candidates", lambda crop_image, alternatives=True: [fake_segment(crop_image)])
+    _fake_segmenter(monkeypatch, lambda crop_image, alternatives=True: [fake_segment(crop_image)])
     monkeypatch.setattr(CharClassifier, "classify", lambda self, crops: [(("W", 0.9), ("M", 0.05))] * len(crops))
     with lpr.Reader(engine="darknet", straighten=False) as reader:
         image = example_images[0][1]
@@ -617,8 +633,8 @@ def _belgian_plates_read_right(monkeypatch, segmentations, seeds=range(6)) -> in
             continue
         image = cv2.cvtColor(plate.image, cv2.COLOR_RGB2BGR)
         found = segmentations([(b.x1, b.y1, b.x2, b.y2) for b in plate.chars])
-        monkeypatch.setattr(contours, "segment_candidates", lambda crop_image, alternatives=True, found=found:
-                            [[contours.CharBox(tuple(float(v) for v in b)) for b in seg] for seg in found])
+        _fake_segmenter(monkeypatch, lambda crop_image, alternatives=True, found=found:
+                        [[contours.CharBox(tuple(float(v) for v in b)) for b in seg] for seg in found])
         with lpr.Reader(engine="darknet", countries=["be"], straighten=False) as reader:
             got = reader.read_crop(image)
         right += got is not None and got.compact == plate.text.chars
@@ -833,7 +849,7 @@ def test_alternatives_are_read_only_when_they_could_win(example_images, monkeypa
         text = first_text if len(seen) % 2 else "1ABC234"
         return [((text[k % len(text)], 0.99), ("Q", 0.005)) for k in range(len(crops))]
 
-    monkeypatch.setattr(contours, "segment_candidates", fake_candidates)
+    _fake_segmenter(monkeypatch, fake_candidates)
     monkeypatch.setattr(CharClassifier, "classify", fake_classify)
     # evenly spaced boxes fit the Belgian layouts' gaps only so well (1-ABC-234 scores ~0.79):
     # with this margin a first reading that fits is out of reach (0.79 x 2 > 1), as a
@@ -848,6 +864,29 @@ def test_alternatives_are_read_only_when_they_could_win(example_images, monkeypa
         seen.clear()
         plates = reader.read(example_images[0][1])
         assert plates and len(seen) == len(plates)
+
+
+def test_only_the_kept_crops_alternatives_are_made(example_images, monkeypatch):
+    """A tilted plate's crop and the crop turned level are both segmented, one is kept, and only
+    the kept one's alternative segmentations are made (when recognition reads them), so asking
+    for alternatives costs nothing for the other: on the example images, more crops are
+    segmented with alternatives wanted than there are plates to read, and no more alternatives
+    are made than plates read."""
+    from lpr.segmentation import contours
+
+    made, wanted, plates = [], [], []
+    real_make = contours.PlateSegmentations._with_alternatives
+    monkeypatch.setattr(contours.PlateSegmentations, "_with_alternatives",
+                        lambda self: made.append(self) or real_make(self))
+    with lpr.Reader() as reader:
+        real_segment, real_read = reader._segment, reader._read_plate
+        monkeypatch.setattr(reader, "_segment", lambda crop, alternatives: (
+            wanted.append(alternatives), real_segment(crop, alternatives))[1])
+        monkeypatch.setattr(reader, "_read_plate", lambda *a, **k: plates.append(1) or real_read(*a, **k))
+        reads = [reader.read(image) for _, image in example_images]
+    assert sum(map(len, reads)) >= 6
+    assert len({id(m) for m in made}) == len(made)          # each crop's alternatives made once
+    assert len(made) <= len(plates) < sum(wanted)
 
 
 def test_a_box_that_cuts_off_the_last_character_is_read_from_a_wider_crop(monkeypatch):

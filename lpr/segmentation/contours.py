@@ -2,6 +2,7 @@
 
     segment_characters(plate_bgr) -> [CharBox]   boxes in crop pixels, top row first, left to right
     segment_candidates(plate_bgr) -> [[CharBox]] that reading first, then other ink masks' and eager ones
+    PlateSegmentations(plate_bgr)   the same in two steps: the first reading now, the others when asked
     char_crops(plate_bgr, boxes) -> N x 100 x 75 float32 in [0, 1], dark character on light
 
 The crop (BGR or grey uint8: a detector's box with some margin, dark-on-light or light-on-dark,
@@ -149,26 +150,52 @@ def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list
     cut more readily: EAGER_SPLITTING) and its reading against a background that keeps a
     shadow's edge (SHADOW_BLOCK_SHARE), distinct and non-empty. The geometry alone cannot
     always tell them apart (an H of a narrow font cut as 'II', two narrow glyphs blurred into
-    one); a recognizer and the format rules can: see lpr.reader."""
-    gray = _gray(plate_bgr)
-    if gray is None:
-        return []
-    norm = _work_image(gray)
-    if norm is None:
-        return []
-    colour = _colour_image(plate_bgr, norm.shape)
-    lo, hi, enough = _local_range(norm)
-    value = norm.astype(np.int16)
-    readings, best, components = _readings(value, lo, hi, enough)
-    chroma: dict = {}       # the blobs' ink colours, for _same_colour: readings of one mask share blobs
-    chosen = _choose(best, colour, chroma)
-    sx, sy = norm.shape[1] / gray.shape[1], norm.shape[0] / gray.shape[0]
+    one); a recognizer and the format rules can: see lpr.reader. PlateSegmentations gives the
+    same in two steps."""
+    return PlateSegmentations(plate_bgr).candidates(alternatives)
 
-    def boxes(rows: list[list[_Blob]]) -> list[CharBox]:
+
+class PlateSegmentations:
+    """segment_candidates of one plate crop in two steps: the work the first segmentation needs
+    when made, the alternatives' only when ``candidates(alternatives=True)`` is first asked
+    for (a caller that decides from the first one whether it needs them then pays only for what
+    it reads: lpr.reader). Holds the crop's work images until dropped."""
+
+    def __init__(self, plate_bgr: np.ndarray) -> None:
+        self._first: list[list[CharBox]] = []
+        self._all: list[list[CharBox]] | None = None
+        self._state = None
+        gray = _gray(plate_bgr)
+        norm = None if gray is None else _work_image(gray)
+        if norm is None:
+            self._all = []
+            return
+        colour = _colour_image(plate_bgr, norm.shape)
+        lo, hi, enough = _local_range(norm)
+        value = norm.astype(np.int16)
+        readings, best, components = _readings(value, lo, hi, enough)
+        chroma: dict = {}       # the blobs' ink colours, for _same_colour: readings of one mask share blobs
+        chosen = _choose(best, colour, chroma)
+        self._scale = norm.shape[1] / gray.shape[1], norm.shape[0] / gray.shape[0]
+        self._first = [self._boxes(chosen.rows)] if chosen.rows else []
+        self._state = (norm, colour, lo, hi, enough, value, readings, best, components, chroma, chosen)
+
+    def candidates(self, alternatives: bool = True) -> list[list[CharBox]]:
+        """segment_candidates(plate_bgr, alternatives) (a new list each call)."""
+        if not alternatives:
+            return list(self._first)
+        if self._all is None:
+            self._all = self._with_alternatives()
+            self._state = None
+        return list(self._all)
+
+    def _boxes(self, rows: list[list[_Blob]]) -> list[CharBox]:
+        sx, sy = self._scale
         return [CharBox((b.x1 / sx, b.y1 / sy, b.x2 / sx, b.y2 / sy), r) for r, row in enumerate(rows) for b in row]
 
-    out = [boxes(chosen.rows)] if chosen.rows else []
-    if alternatives:
+    def _with_alternatives(self) -> list[list[CharBox]]:
+        norm, colour, lo, hi, enough, value, readings, best, components, chroma, chosen = self._state
+        out = list(self._first)
         dark = chosen is best[True]
         for level in INK_LEVELS:     # light text's strict mask is made only when it is read (_readings)
             if (dark, level) not in components:
@@ -179,10 +206,10 @@ def segment_candidates(plate_bgr: np.ndarray, alternatives: bool = True) -> list
         for reading in readings + eager + [shadow_edge]:
             if reading is chosen or not reading.rows:
                 continue
-            other = boxes(_same_colour(reading, colour, chroma) if colour is not None else reading.rows)
+            other = self._boxes(_same_colour(reading, colour, chroma) if colour is not None else reading.rows)
             if other and other not in out:
                 out.append(other)
-    return out
+        return out
 
 
 def char_crops(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]],
