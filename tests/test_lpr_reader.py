@@ -335,6 +335,18 @@ def test_cli_json_lines_and_exit_status(tmp_path, example_images):
     assert only_bad.returncode == 1
 
 
+def test_python_dash_m_lpr_is_the_lpr_command(tmp_path):
+    """`python -m lpr` runs the same command line as the `lpr` script: its help lists the
+    commands, and a usage error exits 2."""
+    help_run = subprocess.run([sys.executable, "-m", "lpr", "--help"], capture_output=True, text=True,
+                              cwd=tmp_path, timeout=120)
+    assert help_run.returncode == 0, help_run.stderr
+    assert all(command in help_run.stdout for command in ("read", "video", "eval", "export-onnx"))
+    bad = subprocess.run([sys.executable, "-m", "lpr", "read"], capture_output=True, text=True, cwd=tmp_path,
+                         timeout=120)
+    assert bad.returncode == 2 and "usage" in bad.stderr
+
+
 def test_cli_read_says_why_it_cannot_write_its_drawings(tmp_path, capsys, example_images):
     """--draw into a folder that cannot be made (a file stands on its path): a message and exit
     status 1, not a traceback and not a usage error."""
