@@ -542,8 +542,8 @@ def _read(found: _Components, splitting: tuple[float, float, float] = SPLITTING)
 
 
 def _spread(values: np.ndarray) -> float:
-    """values.std() / values.mean() of a 1-d float64 array, by the sums numpy's own take (the
-    same float), without its general machinery (a row's few heights)."""
+    """values.std() / values.mean() of a 1-d float64 array: the same sums numpy's std and mean
+    take (so the same float), without their general machinery (a row's few heights)."""
     mean = np.add.reduce(values) / values.size
     deviations = values - mean
     return float(math.sqrt(np.add.reduce(deviations * deviations) / values.size) / mean)
