@@ -54,6 +54,8 @@ int pdn_letterbox_bgr_u8(const unsigned char *src, int h, int w, long row_stride
                          int net_w, int net_h, float *dst)
 {
     const float scale = 1.0f / 255.0f;
+    float level[256];                   /* each grey level times scale, the same float looked up */
+    for (int v = 0; v < 256; ++v) level[v] = v * scale;
     int new_w, new_h;
     letterbox_size(w, h, net_w, net_h, &new_w, &new_h);
     const size_t plane = (size_t)net_w * net_h;
@@ -118,9 +120,9 @@ int pdn_letterbox_bgr_u8(const unsigned char *src, int h, int w, long row_stride
                 for (int c = 0; c < new_w; ++c) {
                     const unsigned char *p = line + at0[c], *q = line + at1[c];
                     float d = dx[c], e = 1 - d;
-                    red[c] = e * (p[2] * scale) + d * (q[2] * scale);     /* darknet channel 0 is red */
-                    green[c] = e * (p[1] * scale) + d * (q[1] * scale);
-                    blue[c] = e * (p[0] * scale) + d * (q[0] * scale);
+                    red[c] = e * level[p[2]] + d * level[q[2]];     /* darknet channel 0 is red */
+                    green[c] = e * level[p[1]] + d * level[q[1]];
+                    blue[c] = e * level[p[0]] + d * level[q[0]];
                 }
             }
             if (k) have1 = y; else have0 = y;
