@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""Time the reader of an earlier commit against the working tree's, photo by photo in one process.
+
+    scripts/compare-reader-speed.py --before REV [--sets br,us,backgrounds] [--images GLOB ...]
+                                    [--rounds 2] [--option NAME=VALUE ...]
+
+This VM's speed drifts by tens of percent within minutes, so two benchmark runs one after the
+other cannot show a change of a few percent. Here both readers load in one process and read
+each photo in turn (the order alternating from photo to photo and round to round), so a drift
+slows both alike. `lpr` at REV is taken from git (`git archive REV lpr`, its models included),
+renamed `lpr_before` and imported beside the working tree's `lpr` (from ROOT/lpr, not an
+installed copy); both share the one pydarknet that is installed, so a change to the native code
+cannot be compared this way.
+
+Prints per set: each reader's median and mean ms a photo, the median of the per-photo ratios
+(after / before) and the ratio of the total times, and how many photos the two read otherwise
+(texts, boxes or confidences): a change meant to keep the reads should show 0.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import re
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT.parent / "shared" / "data"
+SETS = {   # name -> the photos (the latency benchmark's sets)
+    "br": lambda: sorted(glob.glob(str(DATA / "eval/br/*.jpg"))),
+    "us": lambda: sorted(glob.glob(str(DATA / "eval/us/*.jpg"))),
+    "backgrounds": lambda: sorted(glob.glob(str(DATA / "backgrounds/*.jpg")))[:150],
+}
+_IMPORT = re.compile(r"^(\s*)(from lpr(?=[ .])|import lpr(?=\s|$))", re.MULTILINE)
+
+
+def reader_option(text: str) -> tuple[str, object]:
+    import ast
+
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"want NAME=VALUE, got {text!r}")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name, value
+
+
+def export_before(rev: str, into: Path) -> None:
+    """`lpr` at `rev` as the package `lpr_before` in `into` (its absolute imports of lpr renamed)."""
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "lpr"],
+                             capture_output=True, check=True).stdout
+    with tempfile.TemporaryFile() as tar_file:
+        tar_file.write(archive)
+        tar_file.seek(0)
+        with tarfile.open(fileobj=tar_file) as tar:
+            if hasattr(tarfile, "data_filter"):          # Python 3.11.4 and later
+                tar.extractall(into, filter="data")
+            else:
+                tar.extractall(into)
+    package = into / "lpr_before"
+    (into / "lpr").rename(package)
+    for source in package.rglob("*.py"):
+        text = source.read_text()
+        renamed = _IMPORT.sub(lambda m: m.group(1) + m.group(2).replace("lpr", "lpr_before", 1), text)
+        if renamed != text:
+            source.write_text(renamed)
+
+
+def working_tree_lpr():
+    """The working tree's `lpr` (not an installed copy), beside the installed pydarknet (the
+    tree's own pydarknet/ has no compiled extension)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("lpr", ROOT / "lpr" / "__init__.py",
+                                                  submodule_search_locations=[str(ROOT / "lpr")])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["lpr"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--before", required=True, metavar="REV", help="the commit to compare with")
+    parser.add_argument("--sets", default=",".join(SETS), help="which photo sets (comma separated)")
+    parser.add_argument("--images", action="append", default=[], metavar="GLOB",
+                        help="time these photos instead, as one set (repeatable)")
+    parser.add_argument("--rounds", type=int, default=2, help="reads of every photo by each reader")
+    parser.add_argument("--option", type=reader_option, action="append", default=[], metavar="NAME=VALUE",
+                        help="a keyword for both readers (lpr.Reader), as in read-tuning-lists.py")
+    args = parser.parse_args()
+    if args.images:
+        sets = {"images": sorted(p for pattern in args.images for p in glob.glob(pattern))}
+    else:
+        unknown = [n for n in args.sets.split(",") if n not in SETS]
+        if unknown:
+            sys.exit(f"unknown sets {unknown}: choose from {', '.join(SETS)}")
+        sets = {n: SETS[n]() for n in args.sets.split(",")}
+
+    import cv2
+
+    with tempfile.TemporaryDirectory() as folder:
+        export_before(args.before, Path(folder))
+        sys.path.insert(0, folder)
+        import lpr_before
+
+        lpr = working_tree_lpr()
+
+        options = dict(args.option)
+        readers = {"before": lpr_before.Reader(**options), "after": lpr.Reader(**options)}
+        try:
+            for name, paths in sets.items():
+                if not paths:
+                    print(f"{name}: no photos")
+                    continue
+                compare(name, [cv2.imread(p) for p in paths], readers, args.rounds)
+        finally:
+            for reader in readers.values():
+                reader.close()
+    return 0
+
+
+def compare(name: str, images: list, readers: dict, rounds: int) -> None:
+    for reader in readers.values():
+        reader.read(images[0])                  # the engines' first, slow pass
+    times: dict[str, list[float]] = {key: [] for key in readers}
+    otherwise = 0
+    for round_ in range(rounds):
+        for k, image in enumerate(images):
+            order = ("before", "after") if (k + round_) % 2 else ("after", "before")
+            reads = {}
+            for key in order:
+                start = time.perf_counter()
+                plates = readers[key].read(image)
+                times[key].append((time.perf_counter() - start) * 1e3)
+                reads[key] = [(p.text, p.box, p.confidence) for p in plates]
+            otherwise += reads["before"] != reads["after"]
+    before, after = times["before"], times["after"]
+    ratios = [b / a for a, b in zip(before, after)]
+    print(f"{name}: before median {statistics.median(before):.1f} ms, mean {statistics.mean(before):.1f} | "
+          f"after median {statistics.median(after):.1f} ms, mean {statistics.mean(after):.1f} | "
+          f"after / before per photo (median) {statistics.median(ratios):.3f}, total {sum(after) / sum(before):.3f} | "
+          f"reads differing {otherwise} of {len(before)}", flush=True)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
