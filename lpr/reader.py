@@ -583,7 +583,7 @@ class Reader:
         screw or a sticker read as a character (_may_be_extra); otherwise None (the reading
         stays unformatted: a plate of a layout no rule has keeps all its characters)."""
         def match(keep: slice):
-            return match_plate([list(c) for c in candidates[keep]], countries=rules.countries,
+            return match_plate(candidates[keep], countries=rules.countries,
                                gaps=gaps_from_boxes(boxes[keep]), tall_plate=rules.tall_plate,
                                top_band=rules.top_band)
 

@@ -98,7 +98,7 @@ def _position_options(candidates: Sequence[tuple[str, float]]) -> Mapping[str, _
     """_options of one position's candidates, kept for the next readings that share them (the
     reader matches several segmentations of a plate, which share most of their characters)."""
     try:
-        key = tuple((c, p) for c, p in candidates)
+        key = candidates if type(candidates) is tuple else tuple((c, p) for c, p in candidates)
         hash(key)
     except TypeError:           # unhashable candidates: nothing to keep
         return _options(candidates)
@@ -162,7 +162,10 @@ def _fill_segment(segment: Segment, table: Sequence[Mapping[str, _Option]], at: 
             return None
         return [min(found, key=lambda o: (-o.probability, o.rank, o.swap, o.char))]
     best = None
+    here = table[at]
     for code in segment.options:     # code order breaks ties
+        if code[0] not in here:      # (most codes: a position offers a few characters)
+            continue
         opts = [table[at + k].get(ch) for k, ch in enumerate(code)]
         if any(o is None for o in opts):
             continue
@@ -170,6 +173,27 @@ def _fill_segment(segment: Segment, table: Sequence[Mapping[str, _Option]], at: 
         if best is None or log_p > best[0]:
             best = (log_p, opts)
     return None if best is None else best[1]
+
+
+class _CodesByFirst:
+    """A multi-character segment's codes grouped by their first character: a position offers a
+    few characters, and most codes start with another one."""
+
+    def __init__(self, codes: Sequence[str]) -> None:
+        self._groups: dict[str, list[tuple[int, str]]] = {}
+        for k, code in enumerate(codes):
+            self._groups.setdefault(code[0], []).append((k, code))
+
+    def get_all(self, first: Mapping[str, object]) -> list[str]:
+        """The codes whose first character is a key of `first`, in their order."""
+        found = [item for c in first if c in self._groups for item in self._groups[c]]
+        found.sort()
+        return [code for _, code in found]
+
+
+@lru_cache(maxsize=None)
+def _codes_by_first(segment: Segment) -> _CodesByFirst:
+    return _CodesByFirst(segment.options)
 
 
 def _big_gaps(gaps: Sequence[float], length: int) -> frozenset[int]:
