@@ -175,27 +175,6 @@ def _fill_segment(segment: Segment, table: Sequence[Mapping[str, _Option]], at: 
     return None if best is None else best[1]
 
 
-class _CodesByFirst:
-    """A multi-character segment's codes grouped by their first character: a position offers a
-    few characters, and most codes start with another one."""
-
-    def __init__(self, codes: Sequence[str]) -> None:
-        self._groups: dict[str, list[tuple[int, str]]] = {}
-        for k, code in enumerate(codes):
-            self._groups.setdefault(code[0], []).append((k, code))
-
-    def get_all(self, first: Mapping[str, object]) -> list[str]:
-        """The codes whose first character is a key of `first`, in their order."""
-        found = [item for c in first if c in self._groups for item in self._groups[c]]
-        found.sort()
-        return [code for _, code in found]
-
-
-@lru_cache(maxsize=None)
-def _codes_by_first(segment: Segment) -> _CodesByFirst:
-    return _CodesByFirst(segment.options)
-
-
 def _big_gaps(gaps: Sequence[float], length: int) -> frozenset[int]:
     inner = [float(g) for g in gaps[:length - 1]]
     finite = sorted(g for g in inner if math.isfinite(g))
