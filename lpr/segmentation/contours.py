@@ -501,7 +501,7 @@ def _components(ink: np.ndarray) -> _Components:
     if n <= 1:
         return _Components(labels, stats, [], [], 0.0)
     st = stats[1:]
-    xs, ys, ws, hs, areas = st[:, 0], st[:, 1], st[:, 2], st[:, 3], st[:, 4]
+    xs, ws, hs, areas = st[:, 0], st[:, 2], st[:, 3], st[:, 4]
     wh, ww = ink.shape
     unit = _unit(ink)
     keep = ((areas >= MIN_AREA_SHARE * unit * unit) & (hs <= MAX_HEIGHT_SHARE * wh) & (ws <= MAX_WIDTH_SHARE * ww)
