@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 from collections.abc import Callable, Iterable
 
 
@@ -54,3 +55,16 @@ def country_list(known: Callable[[], Iterable[str]], what: str = "country") -> C
                                              + f"choose from {','.join(choices)}")
         return tokens
     return parse
+
+
+def keyword_value(text: str) -> tuple[str, object]:
+    """``NAME=VALUE``, a keyword for a call (a script's ``--option`` for lpr.Reader): the value
+    read as a Python literal where it parses (``alternatives=False``, ``countries="['us','br']"``),
+    else kept as text."""
+    name, sep, value = text.partition("=")
+    if not sep or not name.isidentifier():
+        raise argparse.ArgumentTypeError(f"want NAME=VALUE, got {text!r}")
+    try:
+        return name, ast.literal_eval(value)
+    except (ValueError, SyntaxError):
+        return name, value

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import io
 import re
 import statistics
 import subprocess
@@ -39,30 +40,15 @@ SETS = {   # name -> the photos (the latency benchmark's sets)
 _IMPORT = re.compile(r"^(\s*)(from lpr(?=[ .])|import lpr(?=\s|$))", re.MULTILINE)
 
 
-def reader_option(text: str) -> tuple[str, object]:
-    import ast
-
-    name, sep, value = text.partition("=")
-    if not sep or not name.isidentifier():
-        raise argparse.ArgumentTypeError(f"want NAME=VALUE, got {text!r}")
-    try:
-        return name, ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return name, value
-
-
 def export_before(rev: str, into: Path) -> None:
     """`lpr` at `rev` as the package `lpr_before` in `into` (its absolute imports of lpr renamed)."""
     archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", rev, "lpr"],
                              capture_output=True, check=True).stdout
-    with tempfile.TemporaryFile() as tar_file:
-        tar_file.write(archive)
-        tar_file.seek(0)
-        with tarfile.open(fileobj=tar_file) as tar:
-            if hasattr(tarfile, "data_filter"):          # Python 3.11.4 and later
-                tar.extractall(into, filter="data")
-            else:
-                tar.extractall(into)
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        if hasattr(tarfile, "data_filter"):          # Python 3.11.4 and later
+            tar.extractall(into, filter="data")
+        else:
+            tar.extractall(into)
     package = into / "lpr_before"
     (into / "lpr").rename(package)
     for source in package.rglob("*.py"):
@@ -86,13 +72,16 @@ def working_tree_lpr():
 
 
 def main() -> int:
+    lpr = working_tree_lpr()
+    from lpr.cli_types import keyword_value
+
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", required=True, metavar="REV", help="the commit to compare with")
     parser.add_argument("--sets", default=",".join(SETS), help="which photo sets (comma separated)")
     parser.add_argument("--images", action="append", default=[], metavar="GLOB",
                         help="time these photos instead, as one set (repeatable)")
     parser.add_argument("--rounds", type=int, default=2, help="reads of every photo by each reader")
-    parser.add_argument("--option", type=reader_option, action="append", default=[], metavar="NAME=VALUE",
+    parser.add_argument("--option", type=keyword_value, action="append", default=[], metavar="NAME=VALUE",
                         help="a keyword for both readers (lpr.Reader), as in read-tuning-lists.py")
     args = parser.parse_args()
     if args.images:
@@ -109,8 +98,6 @@ def main() -> int:
         export_before(args.before, Path(folder))
         sys.path.insert(0, folder)
         import lpr_before
-
-        lpr = working_tree_lpr()
 
         options = dict(args.option)
         readers = {"before": lpr_before.Reader(**options), "after": lpr.Reader(**options)}

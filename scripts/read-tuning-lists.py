@@ -20,11 +20,12 @@ every plate's outcome; ``--diff`` lists the plates whose outcome differs from an
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import sys
 import time
 from pathlib import Path
+
+from lpr.cli_types import keyword_value
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT.parent / "shared" / "data"
@@ -37,19 +38,9 @@ LISTS = {   # name -> (labels, root for the listed images)
 }
 
 
-def reader_option(text: str) -> tuple[str, object]:
-    name, sep, value = text.partition("=")
-    if not sep or not name.isidentifier():
-        raise argparse.ArgumentTypeError(f"want NAME=VALUE, got {text!r}")
-    try:
-        return name, ast.literal_eval(value)
-    except (ValueError, SyntaxError):
-        return name, value
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--option", type=reader_option, action="append", default=[], metavar="NAME=VALUE")
+    parser.add_argument("--option", type=keyword_value, action="append", default=[], metavar="NAME=VALUE")
     parser.add_argument("--lists", default=",".join(LISTS), help="which lists (comma separated)")
     parser.add_argument("--out", type=Path, help="write every plate's outcome here (JSON)")
     parser.add_argument("--diff", type=Path, help="an earlier --out file to compare with")

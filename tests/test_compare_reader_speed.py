@@ -1,4 +1,5 @@
-"""scripts/compare-reader-speed.py: the earlier commit's lpr is importable beside lpr, under its own name."""
+"""The scripts: compare-reader-speed.py imports the earlier commit's lpr beside lpr, under its own
+name; both it and read-tuning-lists.py read --option NAME=VALUE alike."""
 from __future__ import annotations
 
 import importlib.util
@@ -39,3 +40,20 @@ def test_unknown_sets_are_refused():
     run = subprocess.run([sys.executable, str(SCRIPT), "--before", "HEAD", "--sets", "br,nowhere"],
                          capture_output=True, text=True, timeout=120)
     assert run.returncode != 0 and "nowhere" in run.stderr
+
+
+def test_script_options_are_keywords_with_literal_values():
+    """The scripts' --option NAME=VALUE (lpr.cli_types.keyword_value): the value read as a
+    Python literal where it parses, else kept as text; a malformed option is an argparse error."""
+    import argparse
+
+    from lpr.cli_types import keyword_value
+
+    assert keyword_value("alternatives=False") == ("alternatives", False)
+    assert keyword_value("countries=['us', 'br']") == ("countries", ["us", "br"])
+    assert keyword_value("plate_threshold=0.2") == ("plate_threshold", 0.2)
+    assert keyword_value("engine=opencv") == ("engine", "opencv")
+    assert keyword_value("cnn_model=a=b") == ("cnn_model", "a=b")
+    for bad in ("alternatives", "=False", "not a name=1"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            keyword_value(bad)
