@@ -19,6 +19,8 @@ bench:
 	.venv/bin/pytest benchmarks -q --benchmark-only --benchmark-columns=min,median,mean,max,rounds \
 		--benchmark-sort=name --benchmark-json=benchmarks/results/last.json
 	$(VENV_PY) benchmarks/report.py benchmarks/results/last.json
+	# the reader's configurations timed in turn on every photo (drift-proof ratios; latency.md/.png)
+	$(VENV_PY) benchmarks/interleaved_latency.py --rounds 2 --out benchmarks/results/latency
 
 cuda-check: setup
 	scripts/check-cuda-build.sh

@@ -10,56 +10,19 @@ import cv2
 import pytest
 
 import lpr
-from lpr.reader import ReaderOptions
+
+from reader_pipelines import PIPELINES
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 EVAL = DATA / "eval"
 BACKGROUNDS = 150      # plate-free photos timed: where the fallback and the large-plate pass cost most
 
 
-# (engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback, large_plates); the first is the
-# default (auto: ONNX Runtime where it is installed), the third the default before it
-PIPELINES = [
-    ("onnxruntime", "contours", True, "onnxruntime", "compact", True, True, True),
-    ("onnxruntime", "contours", False, "onnxruntime", "compact", True, True, True),
-    ("opencv", "contours", True, "opencv", "compact", True, True, True),
-    ("opencv", "contours", True, "opencv", "compact", True, True, False),
-    ("opencv", "contours", True, "opencv", "compact", True, False, True),
-    ("opencv", "contours", False, "opencv", "compact", True, True, True),
-    ("opencv", "contours", True, "opencv", "compact", False, True, True),
-    ("opencv", "contours", True, "numpy", "compact", True, True, True),
-    ("opencv", "contours", True, "opencv", "study", True, True, True),
-    ("opencv", "contours", False, "opencv", "study", True, True, True),
-    ("opencv", "contours", True, "numpy", "study", True, True, True),
-    ("opencv", "yolo", True, "numpy", "compact", True, True, True),
-    ("darknet", "contours", True, "numpy", "compact", True, True, True),
-    ("darknet", "yolo", True, "numpy", "compact", True, True, True),
-]
-
-
-def _name(p) -> str:
-    engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback, large_plates = p
-    if segmenter == "yolo":
-        return f"{engine}-yolo"
-    return "-".join((engine, "contours", cnn_model, f"cnn-{cnn_engine}")
-                    + (() if alternatives else ("no-alternatives",)) + (() if fit_input else ("full-input",))
-                    + (() if fallback else ("no-fallback",)) + (() if large_plates else ("one-pass",)))
-
-
-@pytest.fixture(scope="module", params=PIPELINES, ids=_name)
+@pytest.fixture(scope="module", params=PIPELINES, ids=lambda p: p.name)
 def reader(request):
-    engine, segmenter, alternatives, cnn_engine, cnn_model, fit_input, fallback, large_plates = request.param
-    options = {} if fallback else {"fallback_threshold": ReaderOptions.plate_threshold}   # off
-    with lpr.Reader(engine=engine, segmenter=segmenter, alternatives=alternatives, cnn_engine=cnn_engine,
-                    cnn_model=cnn_model, fit_input=fit_input, large_plates=large_plates, **options) as r:
-        if segmenter == "yolo":
-            pipeline = "yolo + yolo"
-        else:
-            pipeline = (f"contours + {cnn_model} cnn ({cnn_engine})" + ("" if alternatives else ", no alternatives")
-                        + ("" if fit_input else ", detector at the cfg's full input")
-                        + ("" if fallback else ", no fallback")
-                        + ("" if large_plates else ", no large-plate pass"))
-        yield f"{engine}, {pipeline}", r
+    pipeline = request.param
+    with lpr.Reader(**pipeline.reader_options()) as r:
+        yield pipeline.description, r
 
 
 @pytest.mark.parametrize("subset", ["br", "us", "backgrounds"])

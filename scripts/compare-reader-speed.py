@@ -27,16 +27,12 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT.parent / "shared" / "data"
-SETS = {   # name -> the photos (the latency benchmark's sets)
-    "br": lambda: sorted(glob.glob(str(DATA / "eval/br/*.jpg"))),
-    "us": lambda: sorted(glob.glob(str(DATA / "eval/us/*.jpg"))),
-    "backgrounds": lambda: sorted(glob.glob(str(DATA / "backgrounds/*.jpg")))[:150],
-}
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from interleaved_latency import SETS, photo_sets, time_in_turn  # noqa: E402  (the shared timing loop)
+
 _IMPORT = re.compile(r"^(\s*)(from lpr(?=[ .])|import lpr(?=\s|$))", re.MULTILINE)
 
 
@@ -87,10 +83,10 @@ def main() -> int:
     if args.images:
         sets = {"images": sorted(p for pattern in args.images for p in glob.glob(pattern))}
     else:
-        unknown = [n for n in args.sets.split(",") if n not in SETS]
-        if unknown:
-            sys.exit(f"unknown sets {unknown}: choose from {', '.join(SETS)}")
-        sets = {n: SETS[n]() for n in args.sets.split(",")}
+        try:
+            sets = photo_sets(args.sets.split(","))
+        except ValueError as exc:
+            sys.exit(str(exc))
 
     import cv2
 
@@ -116,18 +112,9 @@ def main() -> int:
 def compare(name: str, images: list, readers: dict, rounds: int) -> None:
     for reader in readers.values():
         reader.read(images[0])                  # the engines' first, slow pass
-    times: dict[str, list[float]] = {key: [] for key in readers}
-    otherwise = 0
-    for round_ in range(rounds):
-        for k, image in enumerate(images):
-            order = ("before", "after") if (k + round_) % 2 else ("after", "before")
-            reads = {}
-            for key in order:
-                start = time.perf_counter()
-                plates = readers[key].read(image)
-                times[key].append((time.perf_counter() - start) * 1e3)
-                reads[key] = [(p.text, p.box, p.confidence) for p in plates]
-            otherwise += reads["before"] != reads["after"]
+    times, plates = time_in_turn(images, {key: reader.read for key, reader in readers.items()}, rounds)
+    reads = {key: [[(p.text, p.box, p.confidence) for p in found] for found in plates[key]] for key in readers}
+    otherwise = sum(b != a for b, a in zip(reads["before"], reads["after"]))
     before, after = times["before"], times["after"]
     ratios = [b / a for a, b in zip(before, after)]
     print(f"{name}: before median {statistics.median(before):.1f} ms, mean {statistics.mean(before):.1f} | "
