@@ -58,6 +58,8 @@ SAME_CHAR_IOU = 0.5        # two reads' characters overlapping this much are one
 SAME_PLATE_SHARE = 0.5     # ... and a read with this share of its characters on a surer read's is that plate
 FAINT_PLATE_FIT = 0.8      # a detection less sure than ReaderOptions.sure_plate is a plate only when a
                            # format rule fits its reading at least this well (score in [0, 1])
+FAINT_FIRST_CHARS = 5      # ... and the alternatives are not read for it when its first reading fits no
+                           # format and has fewer characters than this (not half a plate: a sign, a grille)
 FALLBACK_BOXES = 3         # read(): when no box above plate_threshold reads as a plate, at most this many
                            # of the next boxes (down to ReaderOptions.fallback_threshold) are read
 ALTERNATIVE_MARGIN = 1.1   # another segmentation's reading replaces the segmenter's choice only when
@@ -362,10 +364,11 @@ class Reader:
         total = _ms(start)
         return _one_read_per_plate(sorted((_with_total(p, total) for p in plates), key=lambda p: -p.confidence))
 
-    def _segment(self, crop: PlateCrop, alternatives: bool) -> "_Segmentations":
+    def _segment(self, crop: PlateCrop, alternatives: bool, stand_in: bool = True) -> "_Segmentations":
         """The crop's segmentations, the segmenter's choice first: character boxes (crop pixels,
         reading order) and, for the YOLO segmenter, their classes. The contour segmenter offers
-        its other segmentations too with `alternatives`, made when first asked for."""
+        its other segmentations too with `alternatives`, made when first asked for; when it has
+        no choice, the first of them stands in for it, unless not `stand_in` (then: none)."""
         if self._char_detector is not None:
             found: list[CharCandidates] = self._char_detector.find(crop.image)
             order, _ = reading_order([c.box for c in found])
@@ -383,21 +386,25 @@ class Reader:
         first = in_reading_order(found.candidates(alternatives=False))
         if not alternatives:
             return _Segmentations(first)
+        if not first and not stand_in:
+            return _Segmentations([])
         if not first:       # no first reading: the first of the others stands in for it
             everything = in_reading_order(found.candidates())
             return _Segmentations(everything[:1], lambda: everything[1:])
         return _Segmentations(first, lambda: in_reading_order(found.candidates())[1:])
 
-    def _segment_straight(self, crop: PlateCrop, alternatives: bool) -> tuple[PlateCrop, "_Segmentations"]:
+    def _segment_straight(self, crop: PlateCrop, alternatives: bool,
+                          stand_in: bool = True) -> tuple[PlateCrop, "_Segmentations"]:
         """The crop, or the crop turned level when its text is tilted and reads at least as many
-        characters that way, and its segmentations (the other one's alternatives are never made)."""
-        found = self._segment(crop, alternatives)
+        characters that way, and its segmentations (the other one's alternatives are never made;
+        `stand_in`: as in _segment)."""
+        found = self._segment(crop, alternatives, stand_in)
         if not self.options.straighten or not found.first or len(found.first[0][0]) < 3:
             return crop, found
         boxes = found.first[0][0]
         turned = straighten(crop, skew_angle(boxes, reading_order(boxes)[1]))
         if turned is not None:
-            found2 = self._segment(turned, alternatives)
+            found2 = self._segment(turned, alternatives, stand_in)
             if found2.first and len(found2.first[0][0]) >= len(boxes):
                 return turned, found2
         return crop, found
@@ -415,20 +422,22 @@ class Reader:
         if crop is None:
             return None
         top_band = has_mercosur_band(crop.image) if colour else None
+        faint = faint or det.confidence < self.options.sure_plate
         t = time.perf_counter()
-        crop, segmentations = self._segment_straight(crop, self.options.alternatives)
+        # a faint box's segmenter that finds no characters finds no plate: no other segmentation stands in
+        crop, segmentations = self._segment_straight(crop, self.options.alternatives, stand_in=not faint)
         segment_ms = _ms(t)
         t = time.perf_counter()
         tall = self.options.plate_shape and upright_aspect(det.box, crop.tilt_degrees) < TALL_BOX
         rules = _Rules(self._countries_for(crop), tall, top_band)
-        chosen = self._recognize(image, det.box, crop, segmentations, rules)
+        chosen = self._recognize(image, det.box, crop, segmentations, rules, faint)
         # the other segmentations, made during recognition when it read them, count as segmentation
         recognize_ms = _ms(t) - segmentations.ms
         segment_ms += segmentations.ms
         if chosen is None:
             return None
         crop, boxes, candidates, match = chosen
-        if (faint or det.confidence < self.options.sure_plate) and (match is None or match.score < FAINT_PLATE_FIT):
+        if faint and (match is None or match.score < FAINT_PLATE_FIT):
             return None
         chars = tuple(CharRead(c[0][0], c[0][1], crop.box_to_image(b), tuple(c[1:]))
                       for c, b in zip(candidates, boxes))
@@ -455,7 +464,7 @@ class Reader:
         return self.options.countries
 
     def _recognize(self, image: np.ndarray, box: Box, crop: PlateCrop, segmentations: "_Segmentations",
-                   rules: _Rules) -> Chosen | None:
+                   rules: _Rules, faint: bool = False) -> Chosen | None:
         """The chosen reading (see _choose) of the crop's segmentations. With the CNN, the
         segmenter's choice is read first; after the contour segmenter, its other segmentations
         are read too, each segmentation with its widest box cut in two (HALVED_WIDTH: two
@@ -464,7 +473,9 @@ class Reader:
         reading so well that no other reading can beat it by ALTERNATIVE_MARGIN (a format score
         is at most 1), only a reading of one character more can still win (_margin: a touching
         pair read as one character, a cut-off end): the others are read only when some layout
-        has that length, and only those of it (or one more: _match may drop an end)."""
+        has that length, and only those of it (or one more: _match may drop an end). A `faint`
+        box (returned only when a format fits it well) whose first reading fits no format and has
+        fewer than FAINT_FIRST_CHARS characters gets no alternatives."""
         if self._classifier is None:              # the character detector's own classes
             return self._choose([(crop, boxes, classes) for boxes, classes in segmentations.all()], rules)
         read = _Memo()
@@ -473,6 +484,8 @@ class Reader:
         chosen = self._choose(readings, rules, read)
         if not self.options.alternatives or self._char_detector is not None:
             return chosen
+        if faint and (chosen is None or (chosen[3] is None and len(chosen[1]) < FAINT_FIRST_CHARS)):
+            return chosen                         # a faint box that reads as no plate at all
         lengths = None                            # the lengths a reading must have to be read (None: any)
         if chosen is not None and chosen[3] is not None and chosen[3].score * ALTERNATIVE_MARGIN >= 1.0:
             longer = len(chosen[3].compact) + 1

@@ -892,13 +892,51 @@ def test_only_the_kept_crops_alternatives_are_made(example_images, monkeypatch):
                         lambda self: made.append(self) or real_make(self))
     with lpr.Reader() as reader:
         real_segment, real_read = reader._segment, reader._read_plate
-        monkeypatch.setattr(reader, "_segment", lambda crop, alternatives: (
-            wanted.append(alternatives), real_segment(crop, alternatives))[1])
+        monkeypatch.setattr(reader, "_segment", lambda crop, alternatives, *rest: (
+            wanted.append(alternatives), real_segment(crop, alternatives, *rest))[1])
         monkeypatch.setattr(reader, "_read_plate", lambda *a, **k: plates.append(1) or real_read(*a, **k))
         reads = [reader.read(image) for _, image in example_images]
     assert sum(map(len, reads)) >= 6
     assert len({id(m) for m in made}) == len(made)          # each crop's alternatives made once
     assert len(made) <= len(plates) < sum(wanted)
+
+
+@pytest.mark.parametrize("first_chars", [0, 3])
+def test_a_faint_box_that_reads_as_no_plate_gets_no_alternatives(example_images, monkeypatch, first_chars):
+    """A box under sure_plate is returned only when a format fits its reading well; when its first
+    reading fits none and has fewer than FAINT_FIRST_CHARS characters (or the segmenter finds
+    none), the other segmentations are not made and nothing more is read. A sure box with the
+    same reading gets them."""
+    from lpr import reader as reader_module
+    from lpr.recognition.char_classifier import CharClassifier
+    from lpr.segmentation import contours
+
+    asked, batches = [], []
+
+    def fake_candidates(crop_image, alternatives=True):
+        asked.append(alternatives)
+        h, w = crop_image.shape[:2]
+        rows = [[contours.CharBox((w * (k + 0.1) / n, 0.2 * h, w * (k + 0.9) / n, 0.8 * h)) for k in range(n)]
+                for n in (first_chars, 7)]
+        rows = [r for r in rows if r]
+        return rows if alternatives else rows[:1] if first_chars else []
+
+    _fake_segmenter(monkeypatch, fake_candidates)
+    monkeypatch.setattr(CharClassifier, "classify",
+                        lambda self, crops: batches.append(len(crops)) or [(("W", 0.95), ("M", 0.01))] * len(crops))
+    assert first_chars < reader_module.FAINT_FIRST_CHARS
+    image = example_images[0][1]
+    h, w = image.shape[:2]
+    box = (w * 0.3, h * 0.4, w * 0.6, h * 0.5)
+    with lpr.Reader(engine="darknet", straighten=False, countries=["be"]) as reader:
+        faint = reader.read_boxes(image, [lpr.PlateBox(box, reader.options.sure_plate / 2)])
+        faint_asked, faint_batches = asked[:], batches[:]
+        asked.clear(), batches.clear()
+        sure = reader.read_boxes(image, [lpr.PlateBox(box, 0.9)])
+    assert faint == [] and True not in faint_asked
+    assert faint_batches == ([first_chars] if first_chars else [])
+    assert True in asked                                   # the sure box's alternatives were made
+    assert len(sure) == 1 and set(sure[0].compact) == {"W"}   # a sure box is returned as read
 
 
 def test_a_box_that_cuts_off_the_last_character_is_read_from_a_wider_crop(monkeypatch):
