@@ -21,7 +21,6 @@ import argparse
 import datetime
 import glob
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
