@@ -36,7 +36,8 @@ SETS: dict[str, Callable[[], list[str]]] = {   # name -> its photos (the latency
     "us": lambda: sorted(glob.glob(str(DATA / "eval/us/*.jpg"))),
     "backgrounds": lambda: sorted(glob.glob(str(DATA / "backgrounds/*.jpg")))[:150],
 }
-DEFAULT_PIPELINES = (0, 1, 2, 5, 11)    # reader_pipelines.PIPELINES: both engines with and without alternatives, the fast path
+# indices into reader_pipelines.PIPELINES: both engines with and without alternatives, the fast path
+DEFAULT_PIPELINES = (0, 1, 2, 5, 11)
 REFERENCE = "reference: the plate detector, one pass on one 1280x720 frame"
 TARGET_MS = 15.0
 
