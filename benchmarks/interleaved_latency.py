@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import glob
 import json
 import sys
 import time
@@ -29,25 +28,13 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
-DATA = ROOT.parent / "shared" / "data"
-SETS: dict[str, Callable[[], list[str]]] = {   # name -> its photos (the latency benchmark's sets)
-    "br": lambda: sorted(glob.glob(str(DATA / "eval/br/*.jpg"))),
-    "us": lambda: sorted(glob.glob(str(DATA / "eval/us/*.jpg"))),
-    "backgrounds": lambda: sorted(glob.glob(str(DATA / "backgrounds/*.jpg")))[:150],
-}
+sys.path.insert(0, str(HERE))
+from reader_pipelines import PIPELINES, SETS, photo_sets  # noqa: E402  (beside this script)
+
 # indices into reader_pipelines.PIPELINES: both engines with and without alternatives, the fast path
 DEFAULT_PIPELINES = (0, 1, 2, 5, 11)
 REFERENCE = "reference: the plate detector, one pass on one 1280x720 frame"
 TARGET_MS = 15.0
-
-
-def photo_sets(names: Sequence[str]) -> dict[str, list[str]]:
-    """The photos of each named set; ValueError naming the sets that do not exist."""
-    unknown = [n for n in names if n not in SETS]
-    if unknown:
-        raise ValueError(f"unknown sets {unknown}: choose from {', '.join(SETS)}")
-    return {n: SETS[n]() for n in names}
 
 
 def time_in_turn(images: Sequence, readers: Mapping[str, Callable], rounds: int = 1,
@@ -136,9 +123,6 @@ def plot(report: dict, times: Mapping[str, Mapping[str, Sequence[float]]], path:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    sys.path.insert(0, str(HERE))
-    from reader_pipelines import PIPELINES
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--pipelines", default=",".join(map(str, DEFAULT_PIPELINES)),
                         help="indices into reader_pipelines.PIPELINES (comma separated), or 'all'")

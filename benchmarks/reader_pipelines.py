@@ -1,10 +1,29 @@
-"""The reader configurations the latency benchmarks time, named once for both the pytest-benchmark
-rows (test_reader_latency.py) and the interleaved timing (interleaved_latency.py)."""
+"""The reader configurations the latency benchmarks time and the photos they time them on, named
+once for both the pytest-benchmark rows (test_reader_latency.py) and the interleaved timing
+(interleaved_latency.py, which scripts/compare-reader-speed.py shares). Imports no lpr at load:
+that script puts the working tree's lpr in place first."""
 from __future__ import annotations
 
+import glob
+from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import NamedTuple
 
-from lpr.reader import ReaderOptions
+DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
+BACKGROUNDS = 150      # plate-free photos timed: where the fallback and the large-plate pass cost most
+SETS: dict[str, Callable[[], list[str]]] = {   # name -> its photos
+    "br": lambda: sorted(glob.glob(str(DATA / "eval/br/*.jpg"))),
+    "us": lambda: sorted(glob.glob(str(DATA / "eval/us/*.jpg"))),
+    "backgrounds": lambda: sorted(glob.glob(str(DATA / "backgrounds/*.jpg")))[:BACKGROUNDS],
+}
+
+
+def photo_sets(names: Sequence[str]) -> dict[str, list[str]]:
+    """The photos of each named set; ValueError naming the sets that do not exist."""
+    unknown = [n for n in names if n not in SETS]
+    if unknown:
+        raise ValueError(f"unknown sets {unknown}: choose from {', '.join(SETS)}")
+    return {n: SETS[n]() for n in names}
 
 
 class Pipeline(NamedTuple):
@@ -41,6 +60,8 @@ class Pipeline(NamedTuple):
 
     def reader_options(self) -> dict:
         """The keywords of lpr.Reader for this pipeline."""
+        from lpr.reader import ReaderOptions
+
         options = {} if self.fallback else {"fallback_threshold": ReaderOptions.plate_threshold}   # off
         return dict(engine=self.engine, segmenter=self.segmenter, alternatives=self.alternatives,
                     cnn_engine=self.cnn_engine, cnn_model=self.cnn_model, fit_input=self.fit_input,

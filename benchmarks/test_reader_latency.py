@@ -4,18 +4,13 @@ median)."""
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import cv2
 import pytest
 
 import lpr
 
-from reader_pipelines import PIPELINES
-
-DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
-EVAL = DATA / "eval"
-BACKGROUNDS = 150      # plate-free photos timed: where the fallback and the large-plate pass cost most
+from reader_pipelines import PIPELINES, photo_sets
 
 
 @pytest.fixture(scope="module", params=PIPELINES, ids=lambda p: p.name)
@@ -28,11 +23,10 @@ def reader(request):
 @pytest.mark.parametrize("subset", ["br", "us", "backgrounds"])
 def test_read_plate_per_image(benchmark, reader, subset):
     engine, r = reader
-    folder = DATA / subset if subset == "backgrounds" else EVAL / subset
-    paths = sorted(folder.glob("*.jpg"))[:BACKGROUNDS if subset == "backgrounds" else None]
+    paths = photo_sets([subset])[subset]
     if not paths:
-        pytest.skip(f"{folder} is not available")
-    images = [cv2.imread(str(p)) for p in paths]
+        pytest.skip(f"the {subset} photos are not available")
+    images = [cv2.imread(p) for p in paths]
     r.read(images[0])                                       # warm up
     cycle = itertools.cycle(images)
     name = f"{subset}, the first {len(images)} (no plates)" if subset == "backgrounds" else f"eval/{subset}"

@@ -31,7 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from interleaved_latency import SETS, photo_sets, time_in_turn  # noqa: E402  (the shared timing loop)
+from interleaved_latency import time_in_turn  # noqa: E402  (the shared timing loop)
+from reader_pipelines import SETS, photo_sets  # noqa: E402
 
 _IMPORT = re.compile(r"^(\s*)(from lpr(?=[ .])|import lpr(?=\s|$))", re.MULTILINE)
 
