@@ -8,9 +8,10 @@ This VM's speed drifts by tens of percent within minutes, so two benchmark runs 
 other cannot show a change of a few percent. Here both readers load in one process and read
 each photo in turn (the order alternating from photo to photo and round to round), so a drift
 slows both alike. `lpr` at REV is taken from git (`git archive REV lpr`, its models included),
-renamed `lpr_before` and imported beside the working tree's `lpr` (from ROOT/lpr, not an
-installed copy); both share the one pydarknet that is installed, so a change to the native code
-cannot be compared this way.
+renamed `lpr_before` and imported beside the working tree's `lpr` (a copy of ROOT/lpr, not an
+installed one); the compiled parts of each (lpr/**/*.pyx) are compiled into its copy with
+Cython (`pip install cython`) and the C compiler. Both share the one pydarknet that is
+installed, so a change to darknet's native code cannot be compared this way.
 
 Prints per set: each reader's median and mean ms a photo, the median of the per-photo ratios
 (after / before) and the ratio of the total times, and how many photos the two read otherwise
@@ -22,7 +23,9 @@ import argparse
 import glob
 import io
 import re
+import shutil
 import statistics
+import sysconfig
 import subprocess
 import sys
 import tarfile
@@ -53,15 +56,38 @@ def export_before(rev: str, into: Path) -> None:
         renamed = _IMPORT.sub(lambda m: m.group(1) + m.group(2).replace("lpr", "lpr_before", 1), text)
         if renamed != text:
             source.write_text(renamed)
+    compile_extensions(package)
 
 
-def working_tree_lpr():
-    """The working tree's `lpr` (not an installed copy), beside the installed pydarknet (the
-    tree's own pydarknet/ has no compiled extension)."""
+def compile_extensions(package: Path) -> None:
+    """Compile each .pyx of `package` into an extension module beside it (what `pip install .`
+    builds with CMake: the same Cython and flags that matter)."""
+    include = sysconfig.get_paths()["include"]
+    suffix = sysconfig.get_config_var("EXT_SUFFIX")
+    compiler = (sysconfig.get_config_var("CC") or "cc").split()
+    for pyx in package.rglob("*.pyx"):
+        c_file = pyx.with_suffix(".c")
+        try:
+            subprocess.run([sys.executable, "-m", "cython", "-3", "--fast-fail", str(pyx), "-o", str(c_file)],
+                           check=True, capture_output=True, text=True)
+            subprocess.run(compiler + ["-O2", "-ffp-contract=off", "-fPIC", "-shared", f"-I{include}", str(c_file),
+                                       "-o", str(pyx.with_name(pyx.stem + suffix)), "-lm"],
+                           check=True, capture_output=True, text=True)
+        except subprocess.CalledProcessError as exc:
+            sys.exit(f"compiling {pyx.relative_to(package.parent)} failed (Cython installed?):\n{exc.stderr}")
+
+
+def working_tree_lpr(into: Path):
+    """A copy of the working tree's `lpr` (not an installed one) in `into`, compiled and
+    imported as `lpr`, beside the installed pydarknet (the tree's own pydarknet/ has no
+    compiled extension)."""
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("lpr", ROOT / "lpr" / "__init__.py",
-                                                  submodule_search_locations=[str(ROOT / "lpr")])
+    copy = into / "lpr"
+    shutil.copytree(ROOT / "lpr", copy, ignore=shutil.ignore_patterns("__pycache__", "*.so"))
+    compile_extensions(copy)
+    spec = importlib.util.spec_from_file_location("lpr", copy / "__init__.py",
+                                                  submodule_search_locations=[str(copy)])
     module = importlib.util.module_from_spec(spec)
     sys.modules["lpr"] = module
     spec.loader.exec_module(module)
@@ -69,7 +95,13 @@ def working_tree_lpr():
 
 
 def main() -> int:
-    lpr = working_tree_lpr()
+    with tempfile.TemporaryDirectory() as folder:
+        return _main(Path(folder))
+
+
+def _main(folder: Path) -> int:
+    (folder / "now").mkdir()
+    lpr = working_tree_lpr(folder / "now")
     from lpr.cli_types import keyword_value
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -91,22 +123,21 @@ def main() -> int:
 
     import cv2
 
-    with tempfile.TemporaryDirectory() as folder:
-        export_before(args.before, Path(folder))
-        sys.path.insert(0, folder)
-        import lpr_before
+    export_before(args.before, folder)
+    sys.path.insert(0, str(folder))
+    import lpr_before
 
-        options = dict(args.option)
-        readers = {"before": lpr_before.Reader(**options), "after": lpr.Reader(**options)}
-        try:
-            for name, paths in sets.items():
-                if not paths:
-                    print(f"{name}: no photos")
-                    continue
-                compare(name, [cv2.imread(p) for p in paths], readers, args.rounds)
-        finally:
-            for reader in readers.values():
-                reader.close()
+    options = dict(args.option)
+    readers = {"before": lpr_before.Reader(**options), "after": lpr.Reader(**options)}
+    try:
+        for name, paths in sets.items():
+            if not paths:
+                print(f"{name}: no photos")
+                continue
+            compare(name, [cv2.imread(p) for p in paths], readers, args.rounds)
+    finally:
+        for reader in readers.values():
+            reader.close()
     return 0
 
 

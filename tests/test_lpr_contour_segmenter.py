@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import importlib.util
+import json
 import time
 from pathlib import Path
 
@@ -25,6 +27,8 @@ PLATES = 40                                     # seeded crops per format
 SINGLE_ROW = ("be", "de", "nl", "fr", "uk", "us")
 TWO_ROW = ("uk-square", "de-moto", "cz-short")  # the formats with two rows of characters
 REAL_CROPS = Path("/work/shared/data/eu-plate-crops/eu")
+ROOT = Path(__file__).resolve().parent.parent
+REFERENCE = Path(__file__).parent / "assets" / "segmenter-reference.json"
 
 
 @dataclasses.dataclass
@@ -499,3 +503,73 @@ def test_patch_percentiles_equal_numpys():
             assert [float(g) for g in got] == [float(w) for w in want]
             assert float(_percentiles(pixels, (50,))[0]) == float(np.median(pixels))
             assert all(isinstance(g, np.float64) for g in got)    # keeps char_crops' arithmetic in float64
+
+
+def _recorder():
+    """scripts/record-segmenter-reference.py: its crops' variants and its fingerprint of a read."""
+    spec = importlib.util.spec_from_file_location("record_segmenter_reference",
+                                                  ROOT / "scripts" / "record-segmenter-reference.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_segmentations_match_the_recorded_reference():
+    """Every segmentation of 112 crops of the example images (plates, wider plate crops, scene
+    windows), each read as it is, in negative, mirrored and in grey, is the one the pure-Python
+    segmenter made before its geometry was compiled (lpr/segmentation/char_rows.pyx): recorded
+    in tests/assets/segmenter-reference.json by scripts/record-segmenter-reference.py."""
+    recorder = _recorder()
+    reference = json.loads(REFERENCE.read_text())
+    differ, count = [], 0
+    for entry in reference["images"]:
+        image = cv2.imread(str(ROOT / "examples" / entry["image"]))
+        for crop in entry["crops"]:
+            x1, y1, x2, y2 = crop["box"]
+            for name, pixels in recorder.variants(image[y1:y2, x1:x2]).items():
+                count += 1
+                got = recorder.fingerprint(segment_candidates(pixels))
+                if got != crop["reads"][name]:
+                    differ.append((entry["image"], crop["box"], name, got, crop["reads"][name]))
+    assert count == 4 * 112
+    assert not differ, f"{len(differ)} of {count} reads differ, first: {differ[:2]}"
+
+
+def _masks(rng: np.random.Generator) -> list[np.ndarray]:
+    """0/1 masks: random ones of every density and odd and even sizes, and the ink masks the
+    segmenter makes of synthetic plate crops of both polarities."""
+    from lpr.segmentation import contours
+
+    masks = [(rng.random((int(rng.integers(1, 50)), int(rng.integers(1, 50)))) < p).astype(np.uint8)
+             for p in (0.0, 0.05, 0.3, 0.5, 0.7, 0.95, 1.0) for _ in range(40)]
+    for i in range(24):
+        crop = plate_crop((FORMATS_BY_KEY[SINGLE_ROW[i % len(SINGLE_ROW)]],), np.random.default_rng([31, i]))
+        work = contours._work_image(contours._gray(crop.image))
+        lo, hi, enough = contours._local_range(work)
+        for dark in (True, False):
+            for level in contours.INK_LEVELS:
+                masks.append(contours._ink(work.astype(np.int16), lo, hi, enough, dark, level))
+    return masks
+
+
+def test_connected_components_equal_opencvs():
+    """char_rows.connected_components numbers and measures components as
+    cv2.connectedComponentsWithStats (8-connected) does; the background's stats row is not kept."""
+    from lpr.segmentation.char_rows import connected_components
+
+    for mask in _masks(np.random.default_rng(30)):
+        count, labels, stats = connected_components(mask)
+        want_count, want_labels, want_stats, _ = cv2.connectedComponentsWithStats(mask, connectivity=8)
+        assert count == want_count and labels.dtype == np.int32 and stats.dtype == np.int32
+        assert np.array_equal(labels, want_labels)
+        assert np.array_equal(stats[1:], want_stats[1:]) and not stats[0].any()
+
+
+def test_the_compiled_sums_equal_numpys():
+    """The score's spread of character heights adds floats as numpy's pairwise sum does, bit for bit."""
+    from lpr.segmentation.char_rows import numpy_sum
+
+    rng = np.random.default_rng(32)
+    for n in list(range(0, 300)) + [1000, 4099]:
+        values = rng.random(n) * rng.choice([1e-3, 1.0, 300.0]) - rng.random()
+        assert numpy_sum(values.tolist()) == float(np.add.reduce(values))
