@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Record what the contour segmenter makes of fixed crops of the shipped example images:
+"""Record what the contour segmenter makes of fixed crops of the shipped example images (its
+segmentations, and the character images and polarity votes of their boxes):
 tests/assets/segmenter-reference.json, which the segmenter's test holds every later build to.
 
     scripts/record-segmenter-reference.py [--segmenter PATH] [--out FILE]
@@ -11,7 +12,8 @@ and in grey. Their boxes are stored, so the test cuts the same crops without the
 
 `--segmenter`: a contours.py file to record with instead of the installed lpr's (the file of
 2026-12-06 recorded the shipped reference: the pure-Python segmenter before its geometry was
-compiled, `git show 52e0c94:lpr/segmentation/contours.py`). Re-record only after checking
+compiled, `git show 52e0c94:lpr/segmentation/contours.py`, which has char_crops and
+polarity_votes in Python too). Re-record only after checking
 that a change of the segmenter's results is wanted (scripts/read-tuning-lists.py).
 """
 from __future__ import annotations
@@ -38,13 +40,20 @@ def variants(crop: np.ndarray) -> dict[str, np.ndarray]:
             "grey": np.ascontiguousarray(crop[..., 1])}
 
 
-def fingerprint(candidates) -> dict:
+def fingerprint(segmenter, pixels: np.ndarray) -> dict:
     """What the test compares for one read of a crop: how many segmentations, how many boxes the
-    first has, and a digest of them all (boxes to 1/1000 pixel, rows). The test computes it the
-    same way, by importing this function."""
+    first has, a digest of them all (boxes to 1/1000 pixel, rows), and one of the character
+    images (char_crops at the compact CNN's 36 x 48, each polarity voted by the boxes) and the
+    polarity votes of every box they hold. The test computes it the same way, by importing this
+    function (`segmenter`: a module with segment_candidates, char_crops and polarity_votes)."""
+    candidates = segmenter.segment_candidates(pixels)
     text = json.dumps([[[[round(v, 3) for v in c.box], c.row] for c in found] for found in candidates])
+    boxes = list(dict.fromkeys(c.box for found in candidates for c in found))
+    images = segmenter.char_crops(pixels, boxes, size=(36, 48))
+    votes = json.dumps(segmenter.polarity_votes(pixels, boxes))
     return {"candidates": len(candidates), "first": len(candidates[0]) if candidates else 0,
-            "sha256": hashlib.sha256(text.encode()).hexdigest()[:16]}
+            "sha256": hashlib.sha256(text.encode()).hexdigest()[:16],
+            "images": hashlib.sha256(images.tobytes() + votes.encode()).hexdigest()[:16]}
 
 
 def crop_boxes(image: np.ndarray, reader, rng: np.random.Generator) -> list[list[int]]:
@@ -97,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             crops = []
             for box in crop_boxes(image, reader, rng):
                 x1, y1, x2, y2 = box
-                reads = {name: fingerprint(segmenter.segment_candidates(v))
+                reads = {name: fingerprint(segmenter, v)
                          for name, v in variants(image[y1:y2, x1:x2]).items()}
                 crops.append({"box": box, "reads": reads})
             images.append({"image": path.name, "crops": crops})

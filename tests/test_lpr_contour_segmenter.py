@@ -491,18 +491,17 @@ def test_real_crops_report():
 
 
 def test_patch_percentiles_equal_numpys():
-    # the segmenter's sort-based percentiles stand in for np.percentile / np.median on grey patches
-    from lpr.segmentation.contours import _percentiles
+    # the character patches' percentiles, from a histogram of grey levels, are np.percentile's
+    from lpr.segmentation.char_patches import percentiles
 
     rng = np.random.default_rng(5)
     for n in (1, 2, 3, 7, 64, 1001):
         for _ in range(50):
             pixels = rng.integers(0, 256, size=n).astype(np.uint8)
-            got = _percentiles(pixels, (2, 10, 50, 90, 98))
+            got = percentiles(pixels, (2, 10, 50, 90, 98))
             want = np.percentile(pixels.astype(np.float32), (2, 10, 50, 90, 98))
             assert [float(g) for g in got] == [float(w) for w in want]
-            assert float(_percentiles(pixels, (50,))[0]) == float(np.median(pixels))
-            assert all(isinstance(g, np.float64) for g in got)    # keeps char_crops' arithmetic in float64
+            assert float(percentiles(pixels, (50,))[0]) == float(np.median(pixels))
 
 
 def _recorder():
@@ -516,9 +515,12 @@ def _recorder():
 
 def test_segmentations_match_the_recorded_reference():
     """Every segmentation of 112 crops of the example images (plates, wider plate crops, scene
-    windows), each read as it is, in negative, mirrored and in grey, is the one the pure-Python
-    segmenter made before its geometry was compiled (lpr/segmentation/char_rows.pyx): recorded
-    in tests/assets/segmenter-reference.json by scripts/record-segmenter-reference.py."""
+    windows), each read as it is, in negative, mirrored and in grey, and the character images
+    and polarity votes of their boxes, are those the pure-Python segmenter made before its parts
+    were compiled (lpr/segmentation/char_rows.pyx, char_patches.pyx): recorded in
+    tests/assets/segmenter-reference.json by scripts/record-segmenter-reference.py."""
+    from lpr.segmentation import contours
+
     recorder = _recorder()
     reference = json.loads(REFERENCE.read_text())
     differ, count = [], 0
@@ -528,7 +530,7 @@ def test_segmentations_match_the_recorded_reference():
             x1, y1, x2, y2 = crop["box"]
             for name, pixels in recorder.variants(image[y1:y2, x1:x2]).items():
                 count += 1
-                got = recorder.fingerprint(segment_candidates(pixels))
+                got = recorder.fingerprint(contours, pixels)
                 if got != crop["reads"][name]:
                     differ.append((entry["image"], crop["box"], name, got, crop["reads"][name]))
     assert count == 4 * 112

@@ -46,7 +46,7 @@ from statistics import median
 
 import numpy as np
 
-from . import char_rows
+from . import char_patches, char_rows
 from .char_rows import Blob, Components, Reading
 
 # --------------------------------------------------------------------------- parameters
@@ -72,7 +72,6 @@ LOCAL_CONTRAST = 24         # grey levels of local min-max range below which a w
 GREY_CHROMA = 12            # colour difference (grey levels) below which a crop is treated as grey
 CROP_SIZE = (75, 100)       # width, height of char_crops' crops unless told: the study CNN's input
                             # (the reader asks for its own CNN's, 36x48 for the compact one)
-CROP_PAD = 0.08             # share of the box height added around a character before resizing
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,30 +163,13 @@ def char_crops(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]
                size: tuple[int, int] = CROP_SIZE, dark_on_light: bool | None = None) -> np.ndarray:
     """N x height x width float32 in [0, 1]: each box padded a little, resized keeping its aspect
     ratio, centred on a light background, the character dark. `dark_on_light`: the plate's
-    polarity (default: read from the boxes, ink against the ring around them)."""
-    import cv2
-
+    polarity (default: read from the boxes, ink against the ring around them). Compiled:
+    char_patches.character_images."""
     cw, ch = size
-    out = np.ones((len(boxes), ch, cw), dtype=np.float32)
     gray = _gray(plate_bgr)
     if gray is None or not len(boxes):
-        return out
-    patches, inside = _patches(gray, boxes)
-    if dark_on_light is None:
-        dark_on_light = sum(_polarity_votes(patches, inside)) >= 0
-    for k, patch in enumerate(patches):
-        p = patch.astype(np.float32)
-        lo, hi = _percentiles(patch, (2, 98))
-        p = np.minimum(np.maximum((p - lo) / max(hi - lo, 1.0), 0.0), 1.0)     # np.clip, without its overhead
-        if not dark_on_light:
-            p = 1.0 - p
-        ph, pw = p.shape
-        s = min(cw / pw, ch / ph)
-        rw, rh = max(1, min(cw, int(round(pw * s)))), max(1, min(ch, int(round(ph * s))))
-        resized = cv2.resize(p, (rw, rh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
-        ox, oy = (cw - rw) // 2, (ch - rh) // 2
-        out[k, oy:oy + rh, ox:ox + rw] = np.minimum(np.maximum(resized, 0.0), 1.0)
-    return out
+        return np.ones((len(boxes), ch, cw), dtype=np.float32)
+    return char_patches.character_images(gray, _box_tuples(boxes), cw, ch, dark_on_light)
 
 
 def is_dark_on_light(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]) -> bool:
@@ -204,29 +186,13 @@ def polarity_votes(plate_bgr: np.ndarray, boxes: Sequence[CharBox | Sequence[flo
     gray = _gray(plate_bgr)
     if gray is None or not len(boxes):
         return [0] * len(boxes)
-    return _polarity_votes(*_patches(gray, boxes))
+    return char_patches.polarity_votes(gray, _box_tuples(boxes))
 
 
 # --------------------------------------------------------------------------- helpers
 
-def _patches(gray: np.ndarray, boxes: Sequence[CharBox | Sequence[float]]
-             ) -> tuple[list[np.ndarray], list[tuple[int, int, int, int]]]:
-    """Each box cut out of `gray` with CROP_PAD around it (edges repeated beyond the image), and
-    the box itself within its patch."""
-    patches, inside = [], []
-    for b in boxes:
-        x1, y1, x2, y2 = b.box if isinstance(b, CharBox) else tuple(b)
-        pad = CROP_PAD * max(y2 - y1, 1.0)
-        px1, py1 = int(math.floor(x1 - pad)), int(math.floor(y1 - pad))
-        px2, py2 = int(math.ceil(x2 + pad)), int(math.ceil(y2 + pad))
-        px2, py2 = max(px2, px1 + 1), max(py2, py1 + 1)
-        patch = _cut(gray, px1, py1, px2, py2)
-        patches.append(patch)
-        ph, pw = patch.shape
-        ix1, iy1 = min(max(round(x1) - px1, 0), pw - 1), min(max(round(y1) - py1, 0), ph - 1)
-        ix2, iy2 = max(min(round(x2) - px1, pw), ix1 + 1), max(min(round(y2) - py1, ph), iy1 + 1)
-        inside.append((ix1, iy1, ix2, iy2))
-    return patches, inside
+def _box_tuples(boxes: Sequence[CharBox | Sequence[float]]) -> list[tuple[float, ...]]:
+    return [b.box if isinstance(b, CharBox) else tuple(b) for b in boxes]
 
 
 def _gray(image: np.ndarray | None) -> np.ndarray | None:
@@ -380,49 +346,6 @@ def _ink(value: np.ndarray, lo: np.ndarray, hi: np.ndarray, enough: np.ndarray, 
     if dark:
         return ((value * 16 < lo * 16 + int(round((1 - level) * 16)) * (hi - lo)) & enough).view(np.uint8)
     return ((value * 16 > lo * 16 + int(round(level * 16)) * (hi - lo)) & enough).view(np.uint8)
-
-
-def _cut(gray: np.ndarray, x1: int, y1: int, x2: int, y2: int) -> np.ndarray:
-    """gray[y1:y2, x1:x2] with the edge pixels repeated where the window leaves the image (a
-    view of `gray` when the window is inside it: read it, do not write to it)."""
-    h, w = gray.shape
-    if 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h:
-        return gray[y1:y2, x1:x2]
-    ys = np.clip(np.arange(y1, y2), 0, h - 1)
-    xs = np.clip(np.arange(x1, x2), 0, w - 1)
-    return gray[np.ix_(ys, xs)]
-
-
-def _polarity_votes(patches: list[np.ndarray], inside: list[tuple[int, int, int, int]]) -> list[int]:
-    """Per box: +1 when the ring around it (background) is at least as far from the darkest
-    pixels within it as from the lightest, -1 otherwise, 0 when it has no ring or no core."""
-    votes = []
-    for p, (x1, y1, x2, y2) in zip(patches, inside):
-        ring = np.concatenate([p[:y1].ravel(), p[y2:].ravel(), p[y1:y2, :x1].ravel(), p[y1:y2, x2:].ravel()])
-        core = p[y1:y2, x1:x2]
-        if ring.size == 0 or core.size == 0:
-            votes.append(0)
-            continue
-        background = float(_percentiles(ring, (50,))[0])
-        dark, light = _percentiles(core, (10, 90))
-        votes.append(1 if background - dark >= light - background else -1)
-    return votes
-
-
-def _percentiles(pixels: np.ndarray, qs: tuple[float, ...]) -> list[np.float64]:
-    """np.percentile(pixels, qs) (its default, linear interpolation) of grey levels, computed
-    here from one sort: the same numbers without numpy's general machinery, which cost more than
-    the sort on character-sized patches (the 50th is np.median's value too)."""
-    s = np.sort(pixels, axis=None)
-    last = s.size - 1
-    out = []
-    for q in qs:
-        at = last * (q / 100)
-        i = min(int(math.floor(at)), last)
-        a, b = float(s[i]), float(s[min(i + 1, last)])
-        t = at - i
-        out.append(np.float64(b - (b - a) * (1 - t) if t >= 0.5 else a + (b - a) * t))
-    return out
 
 
 def _unit(image: np.ndarray) -> float:
