@@ -1,10 +1,10 @@
 """Reading order of a plate's characters: rows top to bottom, left to right within a row."""
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from statistics import median
 
-import numpy as np
 
 Box = tuple[float, float, float, float]
 
@@ -39,17 +39,19 @@ def skew_angle(boxes: Sequence[Box], rows: Sequence[int]) -> float:
     through the bottom-centres of the longest row; 0 with fewer than 3 characters in it."""
     if not boxes:
         return 0.0
-    rows = np.asarray(rows)
-    row = int(np.bincount(rows).argmax())
-    b = np.asarray(boxes, dtype=np.float64)[rows == row]
-    if len(b) < 3:
+    counts = [0] * (max(rows) + 1)
+    for r in rows:
+        counts[r] += 1
+    row = counts.index(max(counts))                 # the longest row; the upper one on a tie
+    # plain Python, as in reading_order: np.polyfit costs ~0.15 ms for a line through a few points
+    xs = [(b[0] + b[2]) / 2 for b, r in zip(boxes, rows) if r == row]
+    ys = [float(b[3]) for b, r in zip(boxes, rows) if r == row]
+    if len(xs) < 3 or max(xs) - min(xs) < 1e-6:
         return 0.0
-    x = (b[:, 0] + b[:, 2]) / 2
-    y = b[:, 3]
-    if np.ptp(x) < 1e-6:
-        return 0.0
-    slope = np.polyfit(x, y, 1)[0]
-    return float(np.degrees(np.arctan(slope)))
+    mean_x, mean_y = sum(xs) / len(xs), sum(ys) / len(ys)
+    spread = sum((x - mean_x) ** 2 for x in xs)
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(xs, ys)) / spread
+    return math.degrees(math.atan(slope))
 
 
 def halve_widest(boxes: Sequence[Box], ratio: float) -> list[Box] | None:

@@ -547,10 +547,10 @@ def _masks(rng: np.random.Generator) -> list[np.ndarray]:
     for i in range(24):
         crop = plate_crop((FORMATS_BY_KEY[SINGLE_ROW[i % len(SINGLE_ROW)]],), np.random.default_rng([31, i]))
         work = contours._work_image(contours._gray(crop.image))
-        lo, hi, enough = contours._local_range(work)
+        lo, hi = contours._local_range(work)
         for dark in (True, False):
             for level in contours.INK_LEVELS:
-                masks.append(contours._ink(work.astype(np.int16), lo, hi, enough, dark, level))
+                masks.append(contours._ink(work, lo, hi, dark, level))
     return masks
 
 

@@ -69,6 +69,25 @@ def test_skew_angle_sign_and_size():
     assert skew_angle(boxes[:2], [0, 0]) == 0.0
 
 
+def test_skew_angle_is_the_least_squares_line_of_the_longest_row():
+    # the closed-form fit gives np.polyfit's line through the longest row's bottom-centres
+    rng = np.random.default_rng(12)
+    for _ in range(200):
+        n = int(rng.integers(3, 10))
+        x1 = np.sort(rng.uniform(0, 300, n))
+        y2 = rng.uniform(20, 60) + rng.uniform(-0.5, 0.5) * x1 + rng.normal(0, 2, n)
+        boxes = [(float(a), float(b) - 20, float(a) + 15, float(b)) for a, b in zip(x1, y2)]
+        rows = [0] * n
+        want = np.degrees(np.arctan(np.polyfit(x1 + 7.5, y2, 1)[0]))
+        assert skew_angle(boxes, rows) == pytest.approx(want, abs=1e-9)
+        # a shorter second row does not count; the longest row wins, the upper one on a tie
+        extra = [(0.0, 100.0, 10.0, 130.0), (50.0, 160.0, 60.0, 190.0)]
+        assert skew_angle(boxes + extra, rows + [1, 1]) == pytest.approx(want, abs=1e-9)
+    flat = [(0.0, 0.0, 10.0, 20.0), (20.0, 0.0, 30.0, 20.0), (40.0, 0.0, 50.0, 20.0)]
+    assert skew_angle(flat + flat, [1, 1, 1, 0, 0, 0]) == 0.0
+    assert skew_angle([(5.0, 0.0, 10.0, 20.0)] * 4, [0] * 4) == 0.0      # no spread: no line
+
+
 def test_crop_maps_back_and_clips():
     image = np.zeros((100, 200, 3), np.uint8)
     crop = crop_plate(image, (50, 40, 150, 70))

@@ -883,3 +883,31 @@ def connected_components(const unsigned char[:, ::1] ink):
         free(first)
         free(by_block)
         free(final)
+
+
+# --------------------------------------------------------------------------- ink
+
+def ink_mask(const unsigned char[:, ::1] image, const unsigned char[:, ::1] lo, const unsigned char[:, ::1] hi,
+             bint dark, int sixteenths, int contrast):
+    """uint8 0/1 mask of the pixels of `image` at least `sixteenths`/16 of their local range
+    (lo..hi) away from the background side (below it for `dark` ink, above it for light),
+    where that range is at least `contrast` grey levels (elsewhere no ink)."""
+    cdef Py_ssize_t h = image.shape[0], w = image.shape[1], r, c
+    cdef int low, span, threshold
+    if lo.shape[0] != h or lo.shape[1] != w or hi.shape[0] != h or hi.shape[1] != w:
+        raise ValueError("ink_mask: the image and its local range differ in shape")
+    mask = np.empty((h, w), dtype=np.uint8)
+    cdef unsigned char[:, ::1] out = mask
+    with nogil:
+        for r in range(h):
+            for c in range(w):
+                low = lo[r, c]
+                span = hi[r, c] - low
+                threshold = low * 16 + sixteenths * span
+                if span < contrast:
+                    out[r, c] = 0
+                elif dark:
+                    out[r, c] = image[r, c] * 16 < threshold
+                else:
+                    out[r, c] = image[r, c] * 16 > threshold
+    return mask

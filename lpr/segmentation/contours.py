@@ -118,14 +118,13 @@ class PlateSegmentations:
             self._all = []
             return
         colour = _colour_image(plate_bgr, norm.shape)
-        lo, hi, enough = _local_range(norm)
-        value = norm.astype(np.int16)
-        readings, best, components = _readings(value, lo, hi, enough)
+        lo, hi = _local_range(norm)
+        readings, best, components = _readings(norm, lo, hi)
         chroma: dict = {}       # the blobs' ink colours, for char_rows.same_colour: readings of one mask share blobs
         chosen = _choose(best, colour, chroma)
         self._scale = norm.shape[1] / gray.shape[1], norm.shape[0] / gray.shape[0]
         self._first = [self._boxes(chosen.rows)] if chosen.rows else []
-        self._state = (norm, colour, lo, hi, enough, value, readings, best, components, chroma, chosen)
+        self._state = (norm, colour, lo, hi, readings, best, components, chroma, chosen)
 
     def candidates(self, alternatives: bool = True) -> list[list[CharBox]]:
         """segment_candidates(plate_bgr, alternatives) (a new list each call)."""
@@ -141,15 +140,15 @@ class PlateSegmentations:
         return [CharBox((b.x1 / sx, b.y1 / sy, b.x2 / sx, b.y2 / sy), r) for r, row in enumerate(rows) for b in row]
 
     def _with_alternatives(self) -> list[list[CharBox]]:
-        norm, colour, lo, hi, enough, value, readings, best, components, chroma, chosen = self._state
+        norm, colour, lo, hi, readings, best, components, chroma, chosen = self._state
         out = list(self._first)
         dark = chosen is best[True]
         for level in INK_LEVELS:     # light text's strict mask is made only when it is read (_readings)
             if (dark, level) not in components:
-                components[dark, level] = _components(_ink(value, lo, hi, enough, dark, level))
+                components[dark, level] = _components(_ink(norm, lo, hi, dark, level))
         eager = [char_rows.read(components[dark, level], char_rows.EAGER_SPLITTING) for level in INK_LEVELS]
         edge_range = _local_range(norm, SHADOW_BLOCK_SHARE, sharp=True)
-        shadow_edge = char_rows.read(_components(_ink(value, *edge_range, dark, INK_LEVELS[0])))
+        shadow_edge = char_rows.read(_components(_ink(norm, *edge_range, dark, INK_LEVELS[0])))
         for reading in readings + eager + [shadow_edge]:
             if reading is chosen or not reading.rows:
                 continue
@@ -231,17 +230,17 @@ def _colour_image(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray | Non
     return small
 
 
-def _readings(value: np.ndarray, lo: np.ndarray, hi: np.ndarray, enough: np.ndarray
+def _readings(norm: np.ndarray, lo: np.ndarray, hi: np.ndarray
               ) -> tuple[list[Reading], dict[bool, Reading], dict[tuple[bool, float], Components]]:
     """Every ink mask's reading (dark text at each level, then light text) of the work image
-    `value` (int16) and its _local_range, the most plausible one per polarity (key: dark), and
+    `norm` and its _local_range, the most plausible one per polarity (key: dark), and
     each mask's components (key: dark, level), for other readings of the same masks."""
     readings, best, components = [], {}, {}
     for dark in (True, False):
         for level in INK_LEVELS:
             if not dark and level != INK_LEVELS[0] and best[False].score < LIGHT_STRICT * best[True].score:
                 break       # light text is unlikely: do not cut the background into "characters"
-            components[dark, level] = _components(_ink(value, lo, hi, enough, dark, level))
+            components[dark, level] = _components(_ink(norm, lo, hi, dark, level))
             reading = char_rows.read(components[dark, level])
             readings.append(reading)
             if dark not in best or reading.score > best[dark].score:
@@ -323,29 +322,29 @@ def _work_image(gray: np.ndarray) -> np.ndarray | None:
 
 
 def _local_range(norm: np.ndarray, share: float = BLOCK_SHARE, sharp: bool = False
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Smoothed local minimum and maximum (int16) of the normalised work image in a window of
-    `share` of the unit, and where the local contrast is enough to hold ink (bool). `sharp`:
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Smoothed local minimum and maximum (uint8) of the normalised work image in a window of
+    `share` of the unit. `sharp`:
     the maximum is a closing instead (the local maximum's minimum), which follows the edge of a
     light area larger than the window, such as the sunlit part of a plate beside a shadow."""
     import cv2
 
     block = max(3, int(round(share * _unit(norm))) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (block, block))
-    lo = cv2.blur(cv2.erode(norm, kernel), (block, block)).astype(np.int16)
+    lo = cv2.blur(cv2.erode(norm, kernel), (block, block))
     if sharp:
-        hi = cv2.morphologyEx(norm, cv2.MORPH_CLOSE, kernel).astype(np.int16)
+        hi = cv2.morphologyEx(norm, cv2.MORPH_CLOSE, kernel)
     else:
-        hi = cv2.blur(cv2.dilate(norm, kernel), (block, block)).astype(np.int16)
-    return lo, hi, (hi - lo) >= LOCAL_CONTRAST
+        hi = cv2.blur(cv2.dilate(norm, kernel), (block, block))
+    return lo, hi
 
 
-def _ink(value: np.ndarray, lo: np.ndarray, hi: np.ndarray, enough: np.ndarray, dark: bool, level: float
-         ) -> np.ndarray:
-    """uint8 0/1 mask of pixels at least `level` of the local range away from the background side."""
-    if dark:
-        return ((value * 16 < lo * 16 + int(round((1 - level) * 16)) * (hi - lo)) & enough).view(np.uint8)
-    return ((value * 16 > lo * 16 + int(round(level * 16)) * (hi - lo)) & enough).view(np.uint8)
+def _ink(norm: np.ndarray, lo: np.ndarray, hi: np.ndarray, dark: bool, level: float) -> np.ndarray:
+    """uint8 0/1 mask of pixels at least `level` of the local range away from the background
+    side, where the local range is at least LOCAL_CONTRAST (compiled: char_rows.ink_mask; the
+    level in sixteenths)."""
+    sixteenths = int(round((1 - level if dark else level) * 16))
+    return char_rows.ink_mask(norm, lo, hi, dark, sixteenths, LOCAL_CONTRAST)
 
 
 def _unit(image: np.ndarray) -> float:
