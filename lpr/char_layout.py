@@ -1,4 +1,5 @@
 """Reading order of a plate's characters: rows top to bottom, left to right within a row."""
+# lpr-build: compiled (this file, as it is, by Cython: CMakeLists.txt, "compiled Python")
 from __future__ import annotations
 
 import math

@@ -9,6 +9,7 @@ lpr.plate_crop (margin, straightening), segmentation (lpr.char_detection: the ch
 detector; or lpr.segmentation.contours: OpenCV), recognition (the character detector's classes;
 or lpr.recognition.char_classifier: the character CNN, on NumPy or OpenCV DNN), lpr.formats (country rules).
 """
+# lpr-build: compiled (this file, as it is, by Cython: CMakeLists.txt, "compiled Python")
 from __future__ import annotations
 
 import os

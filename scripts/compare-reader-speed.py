@@ -9,8 +9,9 @@ other cannot show a change of a few percent. Here both readers load in one proce
 each photo in turn (the order alternating from photo to photo and round to round), so a drift
 slows both alike. `lpr` at REV is taken from git (`git archive REV lpr`, its models included),
 renamed `lpr_before` and imported beside the working tree's `lpr` (a copy of ROOT/lpr, not an
-installed one); the compiled parts of each (lpr/**/*.pyx) are compiled into its copy with
-Cython (`pip install cython`) and the C compiler. Both share the one pydarknet that is
+installed one); the compiled parts of each (lpr/**/*.pyx, and the .py files marked
+"# lpr-build: compiled") are compiled into its copy with Cython (`pip install cython`) and
+the C compiler, as `pip install .` compiles them. Both share the one pydarknet that is
 installed, so a change to darknet's native code cannot be compared this way.
 
 Prints per set: each reader's median and mean ms a photo, the median of the per-photo ratios
@@ -37,6 +38,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from interleaved_latency import time_in_turn  # noqa: E402  (the shared timing loop)
 from reader_pipelines import SETS, photo_sets  # noqa: E402
 
+_COMPILED = re.compile(r"^# lpr-build: compiled", re.MULTILINE)     # as CMakeLists.txt finds them
 _IMPORT = re.compile(r"^(\s*)(from lpr(?=[ .])|import lpr(?=\s|$))", re.MULTILINE)
 
 
@@ -60,21 +62,24 @@ def export_before(rev: str, into: Path) -> None:
 
 
 def compile_extensions(package: Path) -> None:
-    """Compile each .pyx of `package` into an extension module beside it (what `pip install .`
-    builds with CMake: the same Cython and flags that matter)."""
+    """Compile what `pip install .` compiles (CMakeLists.txt) into extension modules beside their
+    sources: each .pyx of `package`, and each .py marked "# lpr-build: compiled" (as it is,
+    annotations not enforced), with the Cython options and C flags that matter."""
     include = sysconfig.get_paths()["include"]
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
     compiler = (sysconfig.get_config_var("CC") or "cc").split()
-    for pyx in package.rglob("*.pyx"):
-        c_file = pyx.with_suffix(".c")
+    marked = [py for py in package.rglob("*.py") if _COMPILED.search(py.read_text())]
+    for source in sorted(package.rglob("*.pyx")) + sorted(marked):
+        c_file = source.with_suffix(".c")
+        options = ["-X", "annotation_typing=False"] if source.suffix == ".py" else []
         try:
-            subprocess.run([sys.executable, "-m", "cython", "-3", "--fast-fail", str(pyx), "-o", str(c_file)],
-                           check=True, capture_output=True, text=True)
+            subprocess.run([sys.executable, "-m", "cython", "-3", "--fast-fail", *options, str(source),
+                            "-o", str(c_file)], check=True, capture_output=True, text=True)
             subprocess.run(compiler + ["-O2", "-ffp-contract=off", "-fPIC", "-shared", f"-I{include}", str(c_file),
-                                       "-o", str(pyx.with_name(pyx.stem + suffix)), "-lm"],
+                                       "-o", str(source.with_name(source.stem + suffix)), "-lm"],
                            check=True, capture_output=True, text=True)
         except subprocess.CalledProcessError as exc:
-            sys.exit(f"compiling {pyx.relative_to(package.parent)} failed (Cython installed?):\n{exc.stderr}")
+            sys.exit(f"compiling {source.relative_to(package.parent)} failed (Cython installed?):\n{exc.stderr}")
 
 
 def working_tree_lpr(into: Path):

@@ -28,8 +28,10 @@ def test_the_earlier_lpr_is_exported_as_lpr_before(tmp_path):
     assert not (tmp_path / "lpr").exists() and (package / "models" / "plate-detector.weights").is_file()
     imports = re.compile(r"^\s*(from lpr[ .]|import lpr\b)", re.MULTILINE)
     assert not [p for p in package.rglob("*.py") if imports.search(p.read_text())]
-    # its compiled parts are compiled beside their .pyx (lpr/segmentation/char_rows.pyx)
-    compiled = list(package.rglob("*.pyx"))
+    # its compiled parts are compiled beside their sources: the .pyx, and the .py marked for it
+    marked = [p for p in package.rglob("*.py") if "\n# lpr-build: compiled" in p.read_text()]
+    compiled = list(package.rglob("*.pyx")) + marked
+    assert marked
     assert compiled and all(list(pyx.parent.glob(pyx.stem + ".*.so")) for pyx in compiled)
     code = ("import sys; sys.path.insert(0, sys.argv[1]); import lpr.formats.rules, lpr_before.formats.matching as before; "
             "assert before.rules.__name__ == 'lpr_before.formats.rules' and before.rules is not lpr.formats.rules; "

@@ -12,6 +12,7 @@ The best score wins; ties go to the earlier rule (Belgium first). A reading that
 much evidence, and when changed readings tie on evidence but disagree on the characters, none
 is chosen: the caller keeps the raw text rather than a guess.
 """
+# lpr-build: compiled (this file, as it is, by Cython: CMakeLists.txt, "compiled Python")
 from __future__ import annotations
 
 import math

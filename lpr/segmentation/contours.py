@@ -37,6 +37,7 @@ On synthetic crops (lpr.synth.compose.plate_crop) it finds ~99.5% of the charact
 plates and ~97% under the full augmentation (blur, dirt, shadows, noise) at IoU 0.5; ~0.7 ms
 for a 200 x 50 crop (the first segmentation; 1.3-1.7 ms a real crop with the alternatives).
 """
+# lpr-build: compiled (this file, as it is, by Cython: CMakeLists.txt, "compiled Python")
 from __future__ import annotations
 
 import math
