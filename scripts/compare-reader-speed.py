@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import glob
 import io
+import os
 import re
 import shutil
 import statistics
@@ -31,6 +32,7 @@ import subprocess
 import sys
 import tarfile
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -69,7 +71,8 @@ def compile_extensions(package: Path) -> None:
     suffix = sysconfig.get_config_var("EXT_SUFFIX")
     compiler = (sysconfig.get_config_var("CC") or "cc").split()
     marked = [py for py in package.rglob("*.py") if _COMPILED.search(py.read_text())]
-    for source in sorted(package.rglob("*.pyx")) + sorted(marked):
+
+    def compile_one(source: Path) -> str | None:
         c_file = source.with_suffix(".c")
         options = ["-X", "annotation_typing=False"] if source.suffix == ".py" else []
         try:
@@ -79,7 +82,13 @@ def compile_extensions(package: Path) -> None:
                                        "-o", str(source.with_name(source.stem + suffix)), "-lm"],
                            check=True, capture_output=True, text=True)
         except subprocess.CalledProcessError as exc:
-            sys.exit(f"compiling {source.relative_to(package.parent)} failed (Cython installed?):\n{exc.stderr}")
+            return f"compiling {source.relative_to(package.parent)} failed (Cython installed?):\n{exc.stderr}"
+        return None
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:      # one compiler per core
+        failures = [f for f in pool.map(compile_one, sorted(package.rglob("*.pyx")) + sorted(marked)) if f]
+    if failures:
+        sys.exit(failures[0])
 
 
 def working_tree_lpr(into: Path):
