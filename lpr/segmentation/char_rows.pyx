@@ -221,20 +221,29 @@ cdef class _Doubles:
         free(self.v)
 
 
-cdef double _median_cy(list blobs):
+cdef enum _Field:
+    X1, CX, CY, HEIGHT
+
+
+cdef _Doubles _values(list blobs, _Field field):
+    """One field of each blob, as doubles."""
     cdef Py_ssize_t n = len(blobs), i
     cdef _Doubles d = _Doubles(n)
+    cdef Blob b
     for i in range(n):
-        d.v[i] = (<Blob>blobs[i]).cy
-    return _median(d.v, n)
+        b = blobs[i]
+        d.v[i] = b.x1 if field == X1 else (b.cx if field == CX else (b.cy if field == CY else b.h))
+    return d
+
+
+cdef double _median_cy(list blobs):
+    cdef _Doubles values = _values(blobs, CY)      # held: its array must outlive the call
+    return _median(values.v, len(blobs))
 
 
 cdef double _median_h(list blobs):
-    cdef Py_ssize_t n = len(blobs), i
-    cdef _Doubles d = _Doubles(n)
-    for i in range(n):
-        d.v[i] = (<Blob>blobs[i]).h
-    return _median(d.v, n)
+    cdef _Doubles values = _values(blobs, HEIGHT)
+    return _median(values.v, len(blobs))
 
 
 cdef list _stable_sorted(list items, double* keys, bint descending=False):
@@ -260,28 +269,10 @@ cdef list _stable_sorted(list items, double* keys, bint descending=False):
         free(order)
 
 
-cdef list _sorted_by_x1(list blobs):
-    cdef Py_ssize_t n = len(blobs), i
-    cdef _Doubles d = _Doubles(n)
-    for i in range(n):
-        d.v[i] = (<Blob>blobs[i]).x1
-    return _stable_sorted(blobs, d.v)
-
-
-cdef list _sorted_by_cx(list blobs):
-    cdef Py_ssize_t n = len(blobs), i
-    cdef _Doubles d = _Doubles(n)
-    for i in range(n):
-        d.v[i] = (<Blob>blobs[i]).cx
-    return _stable_sorted(blobs, d.v)
-
-
-cdef list _sorted_by_cy(list blobs):
-    cdef Py_ssize_t n = len(blobs), i
-    cdef _Doubles d = _Doubles(n)
-    for i in range(n):
-        d.v[i] = (<Blob>blobs[i]).cy
-    return _stable_sorted(blobs, d.v)
+cdef list _sorted_by(list blobs, _Field field):
+    """The blobs ordered by one field, ties in their order."""
+    cdef _Doubles keys = _values(blobs, field)
+    return _stable_sorted(blobs, keys.v)
 
 
 # --------------------------------------------------------------------------- components
@@ -392,7 +383,7 @@ cdef list _row_groups(list core, double height):
     """Core components clustered by their vertical centres (a gap over ROW_GAP heights starts a
     new cluster): the largest cluster, and a second one stacked over or under it (two-row
     plates: the upper row has several characters, the lower one may have a single one)."""
-    cdef list ordered = _sorted_by_cy(core), groups, g, main, kept
+    cdef list ordered = _sorted_by(core, CY), groups, g, main, kept
     cdef Blob b
     cdef Py_ssize_t i
     cdef double x1, x2, cy, gy, gx1, gx2
@@ -501,7 +492,7 @@ cdef list _build_row(list group, list blobs, const int[:, ::1] labels, double s0
         if (C_LOW * hr <= b.h <= C_HIGH * hr and C_ASPECT_MIN <= b.w / <double>b.h <= C_ASPECT_MAX
                 and fabs(b.cy - (intercept + slope * b.cx)) <= C_ROW_BAND * hr):
             row.append(b)
-    return _drop_stray_ends(_sorted_by_cx(row), hr)
+    return _drop_stray_ends(_sorted_by(row, CX), hr)
 
 
 cdef list _drop_stray_ends(list row, double hr):
@@ -518,7 +509,7 @@ cdef list _drop_stray_ends(list row, double hr):
 
 cdef list _merge_pieces(list members, double hr):
     """Join pieces stacked over each other (one character broken by a thin stroke or a shadow)."""
-    cdef list items = _sorted_by_x1(members)
+    cdef list items = _sorted_by(members, X1)
     cdef bint changed = True
     cdef Py_ssize_t i, j
     cdef Blob a, b
@@ -571,34 +562,47 @@ cdef class _Mask:
         free(self.row_ink)
 
 
+cdef class _Ids:
+    """A blob's component labels as a C array (freed with it)."""
+
+    cdef int* v
+    cdef Py_ssize_t n
+
+    def __cinit__(self, tuple ids):
+        cdef Py_ssize_t k
+        self.n = len(ids)
+        self.v = <int*>malloc((self.n if self.n > 0 else 1) * sizeof(int))
+        if self.v == NULL:
+            raise MemoryError()
+        for k in range(self.n):
+            self.v[k] = ids[k]
+
+    def __dealloc__(self):
+        free(self.v)
+
+    cdef inline bint holds(self, int label) noexcept:
+        cdef Py_ssize_t k
+        for k in range(self.n):
+            if self.v[k] == label:
+                return True
+        return False
+
+
 cdef _Mask _ink_mask(Blob b, const int[:, ::1] labels):
     cdef _Mask m = _Mask(b.h, b.w)
-    cdef Py_ssize_t nids = len(b.ids), r, c, k
-    cdef int label, running, inside
-    cdef int first_id = b.ids[0]
-    cdef int* ids = <int*>malloc(nids * sizeof(int))
-    if ids == NULL:
-        raise MemoryError()
-    try:
-        for k in range(nids):
-            ids[k] = b.ids[k]
+    cdef _Ids ids = _Ids(b.ids)
+    cdef Py_ssize_t r, c
+    cdef int running, inside
+    for c in range(b.w):
+        m.column_ink[c] = 0
+    for r in range(b.h):
+        running = 0
+        m.row_ink[r * (b.w + 1)] = 0
         for c in range(b.w):
-            m.column_ink[c] = 0
-        for r in range(b.h):
-            running = 0
-            m.row_ink[r * (b.w + 1)] = 0
-            for c in range(b.w):
-                label = labels[b.y1 + r, b.x1 + c]
-                inside = label == first_id
-                k = 1
-                while not inside and k < nids:
-                    inside = label == ids[k]
-                    k += 1
-                running += inside
-                m.column_ink[c] += inside
-                m.row_ink[r * (b.w + 1) + c + 1] = running
-    finally:
-        free(ids)
+            inside = ids.holds(labels[b.y1 + r, b.x1 + c])
+            running += inside
+            m.column_ink[c] += inside
+            m.row_ink[r * (b.w + 1) + c + 1] = running
     return m
 
 
@@ -707,37 +711,22 @@ cdef tuple _ink_chroma(const int[:, ::1] labels, Blob b, const unsigned char[:, 
     cdef long ink[3]
     cdef long rest[3]
     cdef long n_ink = 0, n_rest = 0
-    cdef Py_ssize_t r, c, k, nids = len(b.ids)
-    cdef int label
-    cdef bint inside
+    cdef Py_ssize_t r, c, k
+    cdef _Ids ids = _Ids(b.ids)
     cdef double blue = 0.0, green = 0.0, red = 0.0, ab = 0.0, ag = 0.0, ar = 0.0, light, scale
-    cdef int* ids = <int*>malloc(nids * sizeof(int))
-    if ids == NULL:
-        raise MemoryError()
-    try:
-        for k in range(nids):
-            ids[k] = b.ids[k]
-        for k in range(3):
-            ink[k] = 0
-            rest[k] = 0
-        for r in range(b.y1, b.y2):
-            for c in range(b.x1, b.x2):
-                label = labels[r, c]
-                inside = False
-                for k in range(nids):
-                    if label == ids[k]:
-                        inside = True
-                        break
-                if inside:
-                    n_ink += 1
-                    for k in range(3):
-                        ink[k] += bgr[r, c, k]
-                else:
-                    n_rest += 1
-                    for k in range(3):
-                        rest[k] += bgr[r, c, k]
-    finally:
-        free(ids)
+    for k in range(3):
+        ink[k] = 0
+        rest[k] = 0
+    for r in range(b.y1, b.y2):
+        for c in range(b.x1, b.x2):
+            if ids.holds(labels[r, c]):
+                n_ink += 1
+                for k in range(3):
+                    ink[k] += bgr[r, c, k]
+            else:
+                n_rest += 1
+                for k in range(3):
+                    rest[k] += bgr[r, c, k]
     if n_ink:
         blue, green, red = ink[0] * (1.0 / n_ink), ink[1] * (1.0 / n_ink), ink[2] * (1.0 / n_ink)
     if n_rest:
