@@ -47,8 +47,8 @@ def add_reader_options(parser: argparse.ArgumentParser) -> None:
                        help="which character CNN: compact (36x48 input, about 17 times fewer operations) or "
                             "study (the origin study's 75x100 network); they read as well (default compact)")
     group.add_argument("--segmenter", choices=("contours", "yolo"), default="contours",
-                       help="character boxes from OpenCV contours (default) or the character detector (faster than "
-                            "the default, less accurate)")
+                       help="character boxes from OpenCV contours (default) or the character detector (one "
+                            "network for boxes and classes; no faster than the default today, less accurate)")
     group.add_argument("--recognizer", choices=("cnn", "yolo"), default=None,
                        help="character classes from the character CNN or the character detector "
                             "(default: cnn after contours, yolo after the character detector)")

@@ -142,8 +142,8 @@ class Reader:
     - ``engine``: "auto" (darknet on a GPU, else ONNX Runtime if installed, else OpenCV DNN if
       installed, else darknet), "darknet", "onnxruntime" or "opencv"; the same weights either way.
     - ``segmenter``: "contours" (OpenCV, no model; the default) or "yolo" (the character
-      detector: faster than the default, as fast as alternatives=False, and less accurate
-      today; see the README's results).
+      detector: one network finds and classifies the characters; since the contour segmenter
+      was compiled no faster than the default, and less accurate today; see the README).
     - ``recognizer``: "cnn" (the character CNN on each character crop) or "yolo" (the
       character detector's classes; needs segmenter="yolo"). Default: "cnn" after contours,
       "yolo" after the character detector.

@@ -114,17 +114,13 @@ def main() -> int:
 
 
 def _main(folder: Path) -> int:
-    (folder / "now").mkdir()
-    lpr = working_tree_lpr(folder / "now")
-    from lpr.cli_types import keyword_value
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--before", required=True, metavar="REV", help="the commit to compare with")
     parser.add_argument("--sets", default=",".join(SETS), help="which photo sets (comma separated)")
     parser.add_argument("--images", action="append", default=[], metavar="GLOB",
                         help="time these photos instead, as one set (repeatable)")
     parser.add_argument("--rounds", type=int, default=2, help="reads of every photo by each reader")
-    parser.add_argument("--option", type=keyword_value, action="append", default=[], metavar="NAME=VALUE",
+    parser.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                         help="a keyword for both readers (lpr.Reader), as in read-tuning-lists.py")
     args = parser.parse_args()
     if args.images:
@@ -134,6 +130,15 @@ def _main(folder: Path) -> int:
             sets = photo_sets(args.sets.split(","))
         except ValueError as exc:
             sys.exit(str(exc))
+    # the working tree's lpr, compiled, before anything imports an installed one
+    (folder / "now").mkdir()
+    lpr = working_tree_lpr(folder / "now")
+    from lpr.cli_types import keyword_value
+
+    try:
+        options = dict(keyword_value(option) for option in args.option)
+    except argparse.ArgumentTypeError as exc:
+        parser.error(f"--option: {exc}")
 
     import cv2
 
@@ -141,7 +146,6 @@ def _main(folder: Path) -> int:
     sys.path.insert(0, str(folder))
     import lpr_before
 
-    options = dict(args.option)
     readers = {"before": lpr_before.Reader(**options), "after": lpr.Reader(**options)}
     try:
         for name, paths in sets.items():

@@ -12,12 +12,12 @@ a share of that "unit" (the root of the resized area) or of the character height
   * grey, CLAHE; local minimum and maximum over about a character's window;
   * ink masks for dark and for light text, each at two levels of the local range: half-way
     (whole strokes) and a strict one that parts glyphs blurred into each other;
-  * per mask, connected components (8-connected, labelled as OpenCV does); the character height is the one most components agree
-    on; rows are clusters of their centres (a second row stacked on a short first one:
-    square and motorcycle plates); pieces of one broken glyph are merged; components wider than
-    a character are cut at their emptiest column; what is not character-like by height,
-    width and position on the row line (border, EU band, screws, dots, dashes, small print,
-    the scene) is dropped;
+  * per mask, connected components (8-connected, numbered as OpenCV numbers them); the
+    character height is the one most components agree on; rows are clusters of their centres
+    (a second row stacked on a short first one: square and motorcycle plates); pieces of one
+    broken glyph are merged; components wider than a character are cut at their emptiest
+    column; what is not character-like by height, width and position on the row line (border,
+    EU band, screws, dots, dashes, small print, the scene) is dropped;
   * with alternatives, the chosen polarity is also read against a background that keeps a hard
     shadow's edge (a morphological closing instead of a blurred local maximum, in a smaller
     window): where a shadow's edge crosses a character, the blurred background there lies between
