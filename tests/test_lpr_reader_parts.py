@@ -83,8 +83,10 @@ def test_skew_angle_is_the_least_squares_line_of_the_longest_row():
         # a shorter second row does not count; the longest row wins, the upper one on a tie
         extra = [(0.0, 100.0, 10.0, 130.0), (50.0, 160.0, 60.0, 190.0)]
         assert skew_angle(boxes + extra, rows + [1, 1]) == pytest.approx(want, abs=1e-9)
-    flat = [(0.0, 0.0, 10.0, 20.0), (20.0, 0.0, 30.0, 20.0), (40.0, 0.0, 50.0, 20.0)]
-    assert skew_angle(flat + flat, [1, 1, 1, 0, 0, 0]) == 0.0
+    flat = [(0.0, 40.0, 10.0, 60.0), (20.0, 40.0, 30.0, 60.0), (40.0, 40.0, 50.0, 60.0)]
+    tilted = [(0.0, 0.0, 10.0, 20.0), (20.0, 10.0, 30.0, 30.0), (40.0, 20.0, 50.0, 40.0)]   # slope 0.5
+    assert skew_angle(flat + tilted, [1, 1, 1, 0, 0, 0]) == pytest.approx(math.degrees(math.atan(0.5)))
+    assert skew_angle(flat + tilted, [0, 0, 0, 1, 1, 1]) == 0.0       # as long: the upper row's
     assert skew_angle([(5.0, 0.0, 10.0, 20.0)] * 4, [0] * 4) == 0.0      # no spread: no line
 
 

@@ -2,12 +2,15 @@
 """The contour segmenter's geometry, compiled: from one ink mask's connected components to rows
 of character boxes, and how plausible they are as a plate's characters.
 
-    components(labels, stats) -> Components   the components that may be characters, the height
-                                              most of them share
-    read(found, splitting) -> Reading         rows of characters (top row first, left to right)
-    same_colour(reading, colour, chroma)      its rows without the blobs of another ink colour
+    ink_mask(image, lo, hi, dark, ...) -> mask     the pixels far enough from their background
+    connected_components(mask) -> n, labels, stats  as cv2.connectedComponentsWithStats numbers them
+    components(labels, stats) -> Components         the components that may be characters, the
+                                                    height most of them share
+    read(found, splitting) -> Reading               rows of characters (top row first, left to right)
+    same_colour(reading, colour, chroma)            its rows without the blobs of another ink colour
 
-lpr.segmentation.contours makes the ink masks (OpenCV) and chooses among the readings. This
+lpr.segmentation.contours makes the work image and its local range (OpenCV) and chooses among
+the readings. This
 module holds the rules' constants; every number it computes is the one the pure-Python
 segmenter of 2026-12-06 computed (the same float operations in the same order: the test
 tests/test_lpr_contour_segmenter.py::test_segmentations_match_the_recorded_reference holds it
@@ -114,7 +117,7 @@ cdef Blob _merged(Blob a, Blob b):
 cdef class Components:
     """An ink mask's connected components before rows are built from them (the part of a reading
     that does not depend on how touching glyphs are cut, so readings of one mask with different
-    cuts share it): cv2's labels and stats, the components that may be (part of) a character,
+    cuts share it): its labels and stats, the components that may be (part of) a character,
     the core ones that are about the dominant character height, and that height (0: no core)."""
 
     cdef readonly object labels, stats
