@@ -13,6 +13,7 @@ histogram of its 256 grey levels; the same float64 stretch fed to the same cv2.r
 it by tests/test_lpr_contour_segmenter.py.
 """
 from libc.math cimport ceil, floor, rint
+from libc.stdlib cimport free, malloc
 
 import numpy as np
 
@@ -125,42 +126,49 @@ def character_images(const unsigned char[:, ::1] gray, boxes, int width, int hei
     cdef long patch[256]
     cdef long core[256]
     cdef _Window w
-    cdef double lo, hi, span, v, scale
+    cdef double lo, span, v, scale
     cdef bint dark
     cdef double[:, ::1] stretched
     cdef const double[:, ::1] resized
     out = np.ones((n, height, width), dtype=np.float32)
     cdef float[:, :, ::1] o = out
-    windows = []
+    # each box's window and its patch's 2nd and 98th percentiles, counted once with its vote
+    cdef _Window* windows = <_Window*>malloc((n if n > 0 else 1) * sizeof(_Window))
+    cdef double* levels = <double*>malloc((2 * n if n > 0 else 1) * sizeof(double))
     cdef int votes = 0
-    for box in boxes:
-        w = _window(box)
-        windows.append(w)
-        if dark_on_light is None:
+    try:
+        if windows == NULL or levels == NULL:
+            raise MemoryError()
+        for k in range(n):
+            w = windows[k] = _window(boxes[k])
             _histograms(gray, w, patch, core)
-            votes += _vote(patch, core, w.pw * w.ph, (w.ix2 - w.ix1) * (w.iy2 - w.iy1))
-    dark = votes >= 0 if dark_on_light is None else bool(dark_on_light)
-    for k in range(n):
-        w = windows[k]
-        _histograms(gray, w, patch, core)
-        lo = _percentile(patch, w.pw * w.ph, 2)
-        hi = _percentile(patch, w.pw * w.ph, 98)
-        span = max(hi - lo, 1.0)
-        pixels = np.empty((w.ph, w.pw), dtype=np.float64)
-        stretched = pixels
-        for r in range(w.ph):
-            y = _clamp(w.py1 + r, gh)
-            for c in range(w.pw):
-                v = min(max((gray[y, _clamp(w.px1 + c, gw)] - lo) / span, 0.0), 1.0)
-                stretched[r, c] = v if dark else 1.0 - v
-        scale = min(width / <double>w.pw, height / <double>w.ph)
-        rw = max(1, min(width, <Py_ssize_t>rint(w.pw * scale)))
-        rh = max(1, min(height, <Py_ssize_t>rint(w.ph * scale)))
-        resized = cv2.resize(pixels, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-        ox, oy = (width - rw) // 2, (height - rh) // 2
-        for r in range(rh):
-            for c in range(rw):
-                o[k, oy + r, ox + c] = <float>min(max(resized[r, c], 0.0), 1.0)
+            levels[2 * k] = _percentile(patch, w.pw * w.ph, 2)
+            levels[2 * k + 1] = _percentile(patch, w.pw * w.ph, 98)
+            if dark_on_light is None:
+                votes += _vote(patch, core, w.pw * w.ph, (w.ix2 - w.ix1) * (w.iy2 - w.iy1))
+        dark = votes >= 0 if dark_on_light is None else bool(dark_on_light)
+        for k in range(n):
+            w = windows[k]
+            lo = levels[2 * k]
+            span = max(levels[2 * k + 1] - lo, 1.0)
+            pixels = np.empty((w.ph, w.pw), dtype=np.float64)
+            stretched = pixels
+            for r in range(w.ph):
+                y = _clamp(w.py1 + r, gh)
+                for c in range(w.pw):
+                    v = min(max((gray[y, _clamp(w.px1 + c, gw)] - lo) / span, 0.0), 1.0)
+                    stretched[r, c] = v if dark else 1.0 - v
+            scale = min(width / <double>w.pw, height / <double>w.ph)
+            rw = max(1, min(width, <Py_ssize_t>rint(w.pw * scale)))
+            rh = max(1, min(height, <Py_ssize_t>rint(w.ph * scale)))
+            resized = cv2.resize(pixels, (rw, rh), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+            ox, oy = (width - rw) // 2, (height - rh) // 2
+            for r in range(rh):
+                for c in range(rw):
+                    o[k, oy + r, ox + c] = <float>min(max(resized[r, c], 0.0), 1.0)
+    finally:
+        free(windows)
+        free(levels)
     return out
 
 
