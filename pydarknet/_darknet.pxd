@@ -160,4 +160,4 @@ cdef extern from "pdn_native.h" nogil:
     void pdn_bgr_u8_to_image(const unsigned char *src, int h, int w, long row_stride, long px_stride, image dst)
     int pdn_letterbox_into(image src, int net_w, int net_h, float *dst)
     int pdn_letterbox_bgr_u8(const unsigned char *src, int h, int w, long row_stride, long px_stride,
-                             int net_w, int net_h, float *dst)
+                             int net_w, int net_h, float *dst, int threads)

@@ -69,21 +69,22 @@ def set_threads(int n):
 # ------------------------------------------------------------------------------------ images
 
 cdef int _image_into_input(const unsigned char[:, :, :] pixels, int net_w, int net_h,
-                           float *dst) except -1 nogil:
-    """BGR uint8 HxWx3 pixels -> darknet's letterbox, written to dst (3*net_h*net_w floats)."""
+                           float *dst, int threads=1) except -1 nogil:
+    """BGR uint8 HxWx3 pixels -> darknet's letterbox, written to dst (3*net_h*net_w floats), by
+    up to ``threads`` threads (two at most; the same floats however many)."""
     if dn.pdn_letterbox_bgr_u8(&pixels[0, 0, 0], pixels.shape[0], pixels.shape[1], pixels.strides[0],
-                               pixels.strides[1], net_w, net_h, dst) != 0:
+                               pixels.strides[1], net_w, net_h, dst, threads) != 0:
         with gil:
             raise MemoryError("no memory to letterbox a %dx%d image" % (pixels.shape[1], pixels.shape[0]))
     return 0
 
 
-def letterbox(const unsigned char[:, :, :] pixels, int net_w, int net_h):
+def letterbox(const unsigned char[:, :, :] pixels, int net_w, int net_h, int threads=1):
     """darknet's letterbox of a BGR uint8 image: float32 array (3, net_h, net_w), RGB in [0, 1]."""
     out = np.empty((3, net_h, net_w), dtype=np.float32)
     cdef float[:, :, ::1] view = out
     with nogil:
-        _image_into_input(pixels, net_w, net_h, &view[0, 0, 0])
+        _image_into_input(pixels, net_w, net_h, &view[0, 0, 0], threads)
     return out
 
 

@@ -540,3 +540,31 @@ def test_networks_without_yolo_layers_are_refused(tmp_path, engine):
     weights = pydarknet.write_random_weights(cfg, tmp_path / "classifier.weights", seed=0)
     with pytest.raises(ValueError, match="yolo"):
         ENGINES[engine](cfg, weights)
+
+
+@pytest.mark.parametrize("thresh", [0.02, 0.25, 0.5, 0.98, 0.995, 1e-7, 0.0])
+def test_decoding_keeps_the_cells_a_logistic_of_every_cell_keeps(thresh):
+    """_decode computes the logistic only of cells whose logit can pass: the same cells and
+    values as darknet's logistic of every cell, with logits packed around the threshold's."""
+    from lpr.engines import yolo_decoding as yd
+
+    rng = np.random.default_rng(int(thresh * 1000))
+    head = yd._YoloHead(layer=1, source="x", classes=2, height=12, width=20,
+                        anchor_w=np.array([10.0, 20.0, 30.0]), anchor_h=np.array([5.0, 9.0, 12.0]))
+    conv = rng.normal(0, 3, head.shape).astype(np.float32)
+    t32 = np.float32(thresh)
+    if 0 < thresh < 1:
+        at = np.float32(np.log(thresh / (1 - thresh)))
+        objectness = conv.reshape(3, 7, -1)[:, 4]
+        near = rng.random(objectness.shape) < 0.5
+        objectness[near] = at + rng.integers(-40, 40, near.sum()) * np.spacing(at)
+    boxes, probs = yd._decode(conv, head, 320, 192, 640, 360, t32)
+    every = yd._logistic(conv.reshape(3, 7, -1)[:, 4, :].T).reshape(-1)
+    keep = np.flatnonzero(every > t32)
+    assert len(boxes) == len(keep) and len(probs) == len(keep)
+    cell, anchor = np.divmod(keep, 3)
+    classes = yd._logistic(conv.reshape(3, 7, -1)[anchor, 5:, cell])
+    expected = every[keep][:, None] * classes
+    np.testing.assert_array_equal(probs, np.where(expected > t32, expected, np.float32(0)))
+    if 0 < thresh < 1:
+        assert 0 < len(keep) < every.size

@@ -220,13 +220,22 @@ def test_set_threads_reaches_networks_run_from_other_threads(tiny_yolo):
 @pytest.mark.parametrize("h,w,net_w,net_h", [
     (720, 1280, 416, 416), (480, 640, 416, 416), (1, 1, 416, 416), (5, 3, 416, 416),
     (416, 416, 416, 416), (1000, 3, 416, 416), (7, 1000, 416, 416), (300, 301, 320, 192),
-    (37, 91, 67, 45), (2, 2, 8, 8),
+    (37, 91, 67, 45), (2, 2, 8, 8), (720, 1280, 640, 384), (1280, 1280, 448, 384), (181, 1000, 640, 384),
 ])
-def test_fast_letterbox_is_bit_identical_to_darknets(h, w, net_w, net_h):
+@pytest.mark.parametrize("threads", [1, 2])
+def test_fast_letterbox_is_bit_identical_to_darknets(h, w, net_w, net_h, threads):
+    """With two threads, an image scaled to at least 32,768 pixels (most of these; not the thin
+    ones or the two smallest) is made in two bands of rows: every row is darknet's, wherever
+    the bands meet."""
     from pydarknet import _native
     image = np.random.default_rng(h * w).integers(0, 256, (h, w, 3), dtype=np.uint8)
-    np.testing.assert_array_equal(pydarknet.letterbox(image, net_w, net_h),
+    np.testing.assert_array_equal(pydarknet.letterbox(image, net_w, net_h, threads=threads),
                                   _native.letterbox_reference(image, net_w, net_h))
+
+
+def test_letterbox_refuses_no_threads():
+    with pytest.raises(ValueError, match="threads must be at least 1"):
+        pydarknet.letterbox(np.zeros((8, 8, 3), np.uint8), 8, 8, threads=0)
 
 
 def test_letterbox_to_a_single_row_does_not_read_outside_the_image():

@@ -9,7 +9,8 @@ that is running; the outputs are NumPy copies. The owner is a context manager.
 
 Threads: each session uses ``threads()`` intra-op threads (the usable CPUs, or what
 ``set_threads`` chose: lpr.read_workers gives each worker process its share), and its threads do
-not spin-wait between passes, which would take the CPU from the reader's Python stages.
+not spin-wait between passes, which would take the CPU from the reader's Python stages. A
+detector's input is letterboxed by as many threads (two at most: pydarknet.letterbox).
 """
 from __future__ import annotations
 
@@ -56,6 +57,7 @@ class OnnxNetwork:
     ``_forward``."""
 
     _session = None
+    threads = 1                     # the session's intra-op threads (set by _load)
 
     def _load(self, cfg_path: os.PathLike | str, weights_path: os.PathLike | str) -> dict[int, str]:
         """Export the darknet files (checked by the caller first) and open a session on them;
@@ -68,7 +70,7 @@ class OnnxNetwork:
         self._name = os.fspath(cfg_path)
         model, outputs = darknet_to_onnx(cfg_path, weights_path)
         options = onnxruntime.SessionOptions()
-        options.intra_op_num_threads = threads()
+        self.threads = options.intra_op_num_threads = threads()
         options.inter_op_num_threads = 1
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3                  # errors only: no warnings on stderr

@@ -41,4 +41,5 @@ class OnnxYolo(YoloDecoder, OnnxNetwork):
                  names: Sequence[str] | PathLike | None = None):
         self._check_files(cfg_path, weights_path, names)
         self._set_heads(self._load(self.cfg_path, self.weights_path))
+        self.letterbox_threads = self.threads      # the session's threads letterbox its input
         self._check_pass()

@@ -7,6 +7,7 @@ turns them into what ``pydarknet.Network.detect`` returns for the same cfg, weig
 """
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,6 +71,15 @@ def _logistic(x: np.ndarray) -> np.ndarray:
     return (1.0 / (1.0 + np.exp(-x.astype(np.float64)))).astype(_F32)
 
 
+def _logit_floor(thresh: float) -> float:
+    """A logit under which darknet's float32 logistic is never above ``thresh``: the
+    threshold's logit less 0.01 (-inf, no cells left out, near 0 and 1, where rounding to
+    float32 is coarser than that margin)."""
+    if not 1e-6 < thresh < 0.99:
+        return -math.inf
+    return math.log(thresh / (1.0 - thresh)) - 0.01
+
+
 def _activate(conv: np.ndarray, head: _YoloHead) -> np.ndarray:
     """What darknet's forward_yolo_layer makes of its input: logistic on x, y, objectness, classes."""
     out = np.array(conv, dtype=_F32, copy=True).reshape(head.anchors, 5 + head.classes, -1)
@@ -90,13 +100,17 @@ def _decode(conv: np.ndarray, head: _YoloHead, net_w: int, net_h: int, img_w: in
     rows, columns = conv.shape[2], conv.shape[3]
     cells = rows * columns
     raw = conv.reshape(head.anchors, 5 + head.classes, cells)
-    objectness = _logistic(raw[:, 4, :].T).reshape(-1)          # index: cell * anchors + anchor
-    keep = np.flatnonzero(objectness > thresh)
+    logits = raw[:, 4, :].T.reshape(-1)                         # index: cell * anchors + anchor
+    # the logistic rises with its input: a cell whose logit is under the threshold's (less a
+    # margin far wider than any rounding) cannot pass, and its logistic is not computed
+    maybe = np.flatnonzero(logits > _logit_floor(thresh))
+    objectness = _logistic(logits[maybe])
+    passed = objectness > thresh
+    keep, obj = maybe[passed], objectness[passed]
     if keep.size == 0:
         return np.empty((0, 4), _F32), np.empty((0, head.classes), _F32)
     cell, anchor = np.divmod(keep, head.anchors)
     values = raw[anchor, :, cell]                               # (n, 5 + classes)
-    obj = objectness[keep]
     col = (cell % columns).astype(_F32)
     row = (cell // columns).astype(_F32)
     # get_yolo_box: float arithmetic for x, y; exp() and the anchor in double for w, h
@@ -167,6 +181,7 @@ class YoloDecoder:
     ``engine`` names it in messages."""
 
     engine = "?"
+    letterbox_threads = 1          # threads that letterbox an image (pydarknet.letterbox)
     config: pydarknet.NetworkConfig
     names: list[str]
     _heads: tuple[_YoloHead, ...] = ()
@@ -242,7 +257,7 @@ class YoloDecoder:
 
     def _blob(self, image: np.ndarray, size: tuple[int, int] | None = None) -> np.ndarray:
         width, height = size or self.input_size
-        return pydarknet.letterbox(image, width, height)[None]
+        return pydarknet.letterbox(image, width, height, threads=self.letterbox_threads)[None]
 
     def raw_outputs(self, image: np.ndarray) -> list[np.ndarray]:
         """The [yolo] layers' outputs for a BGR uint8 image, as darknet has them (for debugging).

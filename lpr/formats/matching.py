@@ -116,19 +116,29 @@ def _options(candidates: Sequence[tuple[str, float]]) -> dict[str, _Option]:
     best: dict[str, tuple[tuple, _Option]] = {}
     order = 0
     for rank, (char, probability) in enumerate(candidates):
-        char = str(char).upper()
-        if len(char) != 1 or not (char.isascii() and char.isalnum()):
+        readings = _readings_of(str(char))
+        if not readings:
             continue
         p = min(max(float(probability), 0.0), 1.0)
         if not p > rules.PROBABILITY_EPS:       # also drops NaN
             continue
-        for stand_in, penalty, swap in [(char, 1.0, False)] + [(d, q, True) for d, q in rules.CONFUSIONS.get(char, ())]:
+        for stand_in, penalty, swap in readings:
             # higher probability first; then the earlier candidate, direct before stand-in
             key = (-(p * penalty), rank, swap, order)
             order += 1
             if stand_in not in best or key < best[stand_in][0]:
                 best[stand_in] = (key, _Option(stand_in, p * penalty, rank, swap))
     return {c: o for c, (_, o) in best.items()}
+
+
+@lru_cache(maxsize=1024)
+def _readings_of(char: str) -> tuple[tuple[str, float, bool], ...]:
+    """What a candidate `char` may be read as, (char, penalty, swap): itself, uppercased, then
+    its confusion stand-ins (rules.CONFUSIONS); none for anything but one ASCII letter or digit."""
+    char = char.upper()
+    if len(char) != 1 or not (char.isascii() and char.isalnum()):
+        return ()
+    return ((char, 1.0, False),) + tuple((d, q, True) for d, q in rules.CONFUSIONS.get(char, ()))
 
 
 @lru_cache(maxsize=None)
