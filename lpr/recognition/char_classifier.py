@@ -54,11 +54,10 @@ class CharClassifier:
             return []
         probabilities = self.network.predict(np.asarray(crops, dtype=np.float32).reshape(
             len(crops), 1, self.height, self.width))
-        out = []
-        for row in probabilities:
-            top = np.argsort(-row, kind="stable")[:1 + MAX_ALTERNATIVES]
-            out.append(tuple((self.names[i], float(row[i])) for i in top))
-        return out
+        top = np.argsort(-probabilities, axis=1, kind="stable")[:, :1 + MAX_ALTERNATIVES]
+        names = self.names
+        return [tuple((names[i], p) for i, p in zip(ids, row))
+                for ids, row in zip(top.tolist(), np.take_along_axis(probabilities, top, axis=1).tolist())]
 
     def close(self) -> None:
         close = getattr(self.network, "close", None)
