@@ -31,9 +31,9 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from reader_pipelines import PIPELINES, SETS, photo_sets  # noqa: E402  (beside this script)
 
-# indices into reader_pipelines.PIPELINES: both engines with and without alternatives, and the
-# character detector's path
-DEFAULT_PIPELINES = (0, 1, 2, 5, 11)
+# indices into reader_pipelines.PIPELINES: both engines with and without alternatives, the
+# character detector's path, and the default with the compact CNN it had before the slim one
+DEFAULT_PIPELINES = (0, 1, 2, 5, 11, 14)
 REFERENCE = "reference: the plate detector, one pass on one 1280x720 frame"
 TARGET_MS = 15.0
 

@@ -1,4 +1,4 @@
-"""The shipped character CNNs (the compact default and the origin study's): lpr's NumPy engine
+"""The shipped character CNNs (the slim default, the compact one and the origin study's): lpr's NumPy engine
 against OpenCV DNN and ONNX Runtime (lpr.engines.onnx_classifier) on the same cfg and weights,
 for a plate's worth of crops and for the batch the reader's alternatives send. Each benchmark
 checks that its engine agrees with NumPy, so a fast wrong answer cannot win."""
@@ -13,7 +13,7 @@ from lpr.recognition.numpy_network import NumpyNetwork
 cv2 = pytest.importorskip("cv2")
 
 
-@pytest.fixture(scope="module", params=[mf.CHAR_CNN_COMPACT, mf.CHAR_CNN])
+@pytest.fixture(scope="module", params=[mf.CHAR_CNN_SLIM, mf.CHAR_CNN_COMPACT, mf.CHAR_CNN])
 def engines(request):
     from lpr.engines.onnx_classifier import OnnxClassifier
 

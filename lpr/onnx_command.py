@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import model_files as mf
 
-MODELS = (mf.PLATE_DETECTOR, mf.CHAR_DETECTOR, mf.CHAR_CNN_COMPACT, mf.CHAR_CNN)
+MODELS = (mf.PLATE_DETECTOR, mf.CHAR_DETECTOR, mf.CHAR_CNN_SLIM, mf.CHAR_CNN_COMPACT, mf.CHAR_CNN)
 YOLO_INPUT = ("float32 N x 3 x H x W, RGB in [0, 1]: the image letterboxed as darknet does (scaled to fit, "
               "centred on grey 0.5; pydarknet.letterbox); H and W multiples of the network's stride")
 CNN_INPUT = ("float32 N x 1 x H x W, grey in [0, 1], the character dark on light, centred "

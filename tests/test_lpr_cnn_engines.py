@@ -21,6 +21,7 @@ from worker_threads import run_in_threads  # noqa: E402
 
 CNN = mf.model_files(mf.CHAR_CNN)
 COMPACT = mf.model_files(mf.CHAR_CNN_COMPACT)
+SLIM = mf.model_files(mf.CHAR_CNN_SLIM)
 ENGINES = {"opencv": OpenCVClassifier, "onnxruntime": OnnxClassifier}
 
 
@@ -79,11 +80,13 @@ def test_broken_files_are_refused_before_the_engine_reads_them(tmp_path, engine)
         ENGINES[engine](CNN.cfg, tmp_path / "missing.weights")
 
 
-def test_the_compact_cnn_on_onnx_runtime_gives_the_numpy_engines_probabilities():
+@pytest.mark.parametrize("model", [COMPACT, SLIM], ids=["compact", "slim"])
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_the_small_cnns_on_the_fast_engines_give_the_numpy_engines_probabilities(model, engine):
     crops = np.stack([cv2.resize(crop, (36, 48), interpolation=cv2.INTER_AREA) for crop in _glyph_crops(12)])
-    with OnnxClassifier(COMPACT.cfg, COMPACT.weights) as net:
+    with ENGINES[engine](model.cfg, model.weights) as net:
         got = net.predict(crops)
-    expected = NumpyNetwork(COMPACT.cfg, COMPACT.weights).predict(crops)
+    expected = NumpyNetwork(model.cfg, model.weights).predict(crops)
     assert got.shape == expected.shape == (12, 36)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-5)
 

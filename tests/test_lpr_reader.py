@@ -35,7 +35,7 @@ def example_images():
 
 
 def test_the_models_ship_with_the_package():
-    for name in (mf.PLATE_DETECTOR, mf.CHAR_DETECTOR, mf.CHAR_CNN, mf.CHAR_CNN_COMPACT):
+    for name in (mf.PLATE_DETECTOR, mf.CHAR_DETECTOR, mf.CHAR_CNN, mf.CHAR_CNN_COMPACT, mf.CHAR_CNN_SLIM):
         files = mf.model_files(name)
         assert files.cfg.is_file() and files.weights.is_file()
     total = sum(p.stat().st_size for p in mf.MODELS_DIR.iterdir() if p.is_file())
@@ -56,7 +56,7 @@ def test_bad_options_are_refused():
         lpr.Reader(countries=["xx"])
     with pytest.raises(ValueError, match="engine"):
         lpr.Reader(engine="tpu")
-    with pytest.raises(ValueError, match="cnn_model must be one of compact, study"):
+    with pytest.raises(ValueError, match="cnn_model must be one of slim, compact, study"):
         lpr.Reader(cnn_model="large")
 
 
@@ -135,7 +135,7 @@ def test_the_study_cnn_reads_generated_plates_too():
                     for p in reader.read(image))
     assert exact >= 5, f"read {exact}/8 plates exactly"
     with reader_from_args(parser.parse_args(["--engine", "darknet"])) as reader:
-        assert "cnn_model='compact'" in repr(reader) and reader._classifier.crop_size == (36, 48)
+        assert "cnn_model='slim'" in repr(reader) and reader._classifier.crop_size == (36, 48)
     with lpr.Reader(engine="darknet", segmenter="yolo") as reader:     # no CNN: no CNN model either
         assert reader.cnn_model is None and "cnn_model" not in repr(reader)
 
@@ -293,7 +293,7 @@ def test_broken_inputs_raise_image_error(reader, example_images):
             reader.read(bad)
 
 
-@pytest.mark.parametrize("name", [mf.CHAR_CNN, mf.CHAR_CNN_COMPACT])
+@pytest.mark.parametrize("name", [mf.CHAR_CNN, mf.CHAR_CNN_COMPACT, mf.CHAR_CNN_SLIM])
 def test_numpy_cnn_matches_darknet_on_the_shipped_weights(name):
     import pydarknet
     from lpr.recognition.numpy_network import NumpyNetwork

@@ -72,7 +72,7 @@ COMPARED_COUNT = 0.7        # ... if it has about as many characters (a few coun
 LOCAL_CONTRAST = 24         # grey levels of local min-max range below which a window holds no ink
 GREY_CHROMA = 12            # colour difference (grey levels) below which a crop is treated as grey
 CROP_SIZE = (75, 100)       # width, height of char_crops' crops unless told: the study CNN's input
-                            # (the reader asks for its own CNN's, 36x48 for the compact one)
+                            # (the reader asks for its own CNN's, 36x48 for the slim and compact ones)
 
 
 @dataclass(frozen=True, slots=True)
