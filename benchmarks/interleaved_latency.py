@@ -32,7 +32,7 @@ sys.path.insert(0, str(HERE))
 from reader_pipelines import PIPELINES, SETS, photo_sets  # noqa: E402  (beside this script)
 
 # indices into reader_pipelines.PIPELINES: both engines with and without alternatives, the
-# character detector's path, and the default with the compact CNN it had before the slim one
+# character detector's path, and the default with the slim CNN
 DEFAULT_PIPELINES = (0, 1, 2, 5, 11, 14)
 REFERENCE = "reference: the plate detector, one pass on one 1280x720 frame"
 TARGET_MS = 15.0

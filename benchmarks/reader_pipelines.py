@@ -69,21 +69,21 @@ class Pipeline(NamedTuple):
 
 
 # the first is the default (auto: ONNX Runtime where it is installed), the third the default before
-# it; the last, the default with the CNN it had before the slim one
+# it; the last, the default with the slim CNN (the compact one pruned)
 PIPELINES = [
-    Pipeline("onnxruntime", "contours", True, "onnxruntime", "slim"),
-    Pipeline("onnxruntime", "contours", False, "onnxruntime", "slim"),
-    Pipeline("opencv", "contours", True, "opencv", "slim"),
-    Pipeline("opencv", "contours", True, "opencv", "slim", large_plates=False),
-    Pipeline("opencv", "contours", True, "opencv", "slim", fallback=False),
-    Pipeline("opencv", "contours", False, "opencv", "slim"),
-    Pipeline("opencv", "contours", True, "opencv", "slim", fit_input=False),
-    Pipeline("opencv", "contours", True, "numpy", "slim"),
+    Pipeline("onnxruntime", "contours", True, "onnxruntime", "compact"),
+    Pipeline("onnxruntime", "contours", False, "onnxruntime", "compact"),
+    Pipeline("opencv", "contours", True, "opencv", "compact"),
+    Pipeline("opencv", "contours", True, "opencv", "compact", large_plates=False),
+    Pipeline("opencv", "contours", True, "opencv", "compact", fallback=False),
+    Pipeline("opencv", "contours", False, "opencv", "compact"),
+    Pipeline("opencv", "contours", True, "opencv", "compact", fit_input=False),
+    Pipeline("opencv", "contours", True, "numpy", "compact"),
     Pipeline("opencv", "contours", True, "opencv", "study"),
     Pipeline("opencv", "contours", False, "opencv", "study"),
     Pipeline("opencv", "contours", True, "numpy", "study"),
-    Pipeline("opencv", "yolo", True, "numpy", "slim"),
-    Pipeline("darknet", "contours", True, "numpy", "slim"),
-    Pipeline("darknet", "yolo", True, "numpy", "slim"),
-    Pipeline("onnxruntime", "contours", True, "onnxruntime", "compact"),
+    Pipeline("opencv", "yolo", True, "numpy", "compact"),
+    Pipeline("darknet", "contours", True, "numpy", "compact"),
+    Pipeline("darknet", "yolo", True, "numpy", "compact"),
+    Pipeline("onnxruntime", "contours", True, "onnxruntime", "slim"),
 ]

@@ -1,4 +1,4 @@
-"""The shipped character CNNs (the slim default, the compact one and the origin study's): lpr's NumPy engine
+"""The shipped character CNNs (the compact default, the slim one and the origin study's): lpr's NumPy engine
 against OpenCV DNN and ONNX Runtime (lpr.engines.onnx_classifier) on the same cfg and weights,
 for a plate's worth of crops and for the batch the reader's alternatives send. Each benchmark
 checks that its engine agrees with NumPy, so a fast wrong answer cannot win."""

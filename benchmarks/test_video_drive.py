@@ -1,6 +1,6 @@
 """`lpr video`'s loop on a synthetic drive (lpr.synth.video: 3 vehicles, 150 frames of 1280x720,
-Motion JPEG), the default reader with the slim and the study's character CNN (and the slim one with
-the networks on OpenCV DNN, the default engine before ONNX Runtime): every plate of every frame read
+Motion JPEG), the default reader with either character CNN (and the compact one with the
+networks on OpenCV DNN, the default engine before ONNX Runtime): every plate of every frame read
 (settle 0) against settled tracks' plates left unread (the default, settle 3, reread 10). Each
 round is the whole video, decoding included; divide by 150 for a frame."""
 from __future__ import annotations
@@ -21,7 +21,7 @@ def drive(tmp_path_factory):
     return path, write_drive_video(path, vehicles=3, frames=FRAMES, size=(1280, 720), seed=1)
 
 
-@pytest.fixture(scope="module", params=[("slim", "auto"), ("slim", "opencv"), ("study", "auto")],
+@pytest.fixture(scope="module", params=[("compact", "auto"), ("compact", "opencv"), ("study", "auto")],
                 ids=lambda p: "-".join(p))
 def reader(request):
     cnn_model, engine = request.param

@@ -12,11 +12,11 @@ PLATE_DETECTOR = "plate-detector"
 CHAR_DETECTOR = "char-detector"
 CHAR_CNN = "char-cnn"                   # the origin study's character CNN: 75x100 input, 0.15 GFLOPs a character
 CHAR_CNN_COMPACT = "char-cnn-compact"   # the same layers on a 36x48 input with half the filters of each
-                                        # (16/32/64/64): 0.009 GFLOPs a character
+                                        # (16/32/64/64): 0.009 GFLOPs a character; the reader's default
 CHAR_CNN_SLIM = "char-cnn-slim"         # the compact one pruned to 8/24/48/48 filters and fine-tuned:
-                                        # 0.004 GFLOPs a character; the reader's default
+                                        # 0.004 GFLOPs a character, a few real plates fewer read right
 # Reader(cnn_model=...) -> model name
-CNN_MODELS = {"slim": CHAR_CNN_SLIM, "compact": CHAR_CNN_COMPACT, "study": CHAR_CNN}
+CNN_MODELS = {"compact": CHAR_CNN_COMPACT, "slim": CHAR_CNN_SLIM, "study": CHAR_CNN}
 
 
 class ModelMissingError(FileNotFoundError):

@@ -69,11 +69,11 @@ def test_the_pipelines_keep_their_benchmark_ids_and_reader_options():
     pipelines = _module(ROOT / "benchmarks" / "reader_pipelines.py", "reader_pipelines").PIPELINES
     names = [p.name for p in pipelines]
     assert len(set(names)) == len(names)
-    assert names[0] == "onnxruntime-contours-slim-cnn-onnxruntime"
-    assert names[-1] == "onnxruntime-contours-compact-cnn-onnxruntime"
-    assert "opencv-contours-slim-cnn-opencv-no-fallback" in names and "darknet-yolo" in names
+    assert names[0] == "onnxruntime-contours-compact-cnn-onnxruntime"
+    assert names[-1] == "onnxruntime-contours-slim-cnn-onnxruntime"
+    assert "opencv-contours-compact-cnn-opencv-no-fallback" in names and "darknet-yolo" in names
     no_fallback = next(p for p in pipelines if not p.fallback).reader_options()
     from lpr.reader import ReaderOptions
     assert no_fallback["fallback_threshold"] == ReaderOptions.plate_threshold
     assert "fallback_threshold" not in pipelines[0].reader_options()
-    assert pipelines[1].description == "onnxruntime, contours + slim cnn (onnxruntime), no alternatives"
+    assert pipelines[1].description == "onnxruntime, contours + compact cnn (onnxruntime), no alternatives"

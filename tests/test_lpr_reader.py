@@ -56,7 +56,7 @@ def test_bad_options_are_refused():
         lpr.Reader(countries=["xx"])
     with pytest.raises(ValueError, match="engine"):
         lpr.Reader(engine="tpu")
-    with pytest.raises(ValueError, match="cnn_model must be one of slim, compact, study"):
+    with pytest.raises(ValueError, match="cnn_model must be one of compact, slim, study"):
         lpr.Reader(cnn_model="large")
 
 
@@ -135,7 +135,7 @@ def test_the_study_cnn_reads_generated_plates_too():
                     for p in reader.read(image))
     assert exact >= 5, f"read {exact}/8 plates exactly"
     with reader_from_args(parser.parse_args(["--engine", "darknet"])) as reader:
-        assert "cnn_model='slim'" in repr(reader) and reader._classifier.crop_size == (36, 48)
+        assert "cnn_model='compact'" in repr(reader) and reader._classifier.crop_size == (36, 48)
     with lpr.Reader(engine="darknet", segmenter="yolo") as reader:     # no CNN: no CNN model either
         assert reader.cnn_model is None and "cnn_model" not in repr(reader)
 
