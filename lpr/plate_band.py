@@ -35,10 +35,10 @@ COLOUR_SHARE = 0.01     # ... and an image with at least this share of coloured 
 
 
 def _blue(bgr: np.ndarray, saturation: int = MIN_SATURATION, value: int = MIN_VALUE) -> np.ndarray:
-    """Where a BGR image is the saturated blue of the EU and Mercosur bands."""
+    """Where a BGR image is the saturated blue of the EU and Mercosur bands (bool)."""
     hsv = cv2.cvtColor(np.ascontiguousarray(bgr[..., :3]), cv2.COLOR_BGR2HSV)
-    return ((hsv[..., 0] >= BLUE_HUE[0]) & (hsv[..., 0] <= BLUE_HUE[1]) & (hsv[..., 1] >= saturation)
-            & (hsv[..., 2] >= value))
+    # hue within BLUE_HUE, saturation and value at least these (bounds included)
+    return cv2.inRange(hsv, (BLUE_HUE[0], saturation, value), (BLUE_HUE[1], 255, 255)) != 0
 
 
 def _longest_run(flags: np.ndarray) -> int:

@@ -72,9 +72,9 @@ def _logistic(x: np.ndarray) -> np.ndarray:
 
 
 def _logit_floor(thresh: float) -> float:
-    """A logit under which darknet's float32 logistic is never above ``thresh``: the
-    threshold's logit less 0.01 (-inf, no cells left out, near 0 and 1, where rounding to
-    float32 is coarser than that margin)."""
+    """A logit at or under which darknet's float32 logistic cannot exceed ``thresh``: the
+    threshold's logit less 0.01, far more than rounding to float32 moves a logistic between
+    1e-6 and 0.99; outside that range -inf, which leaves no cell out."""
     if not 1e-6 < thresh < 0.99:
         return -math.inf
     return math.log(thresh / (1.0 - thresh)) - 0.01
