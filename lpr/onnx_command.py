@@ -19,7 +19,7 @@ from pathlib import Path
 
 from . import model_files as mf
 
-MODELS = (mf.PLATE_DETECTOR, mf.CHAR_DETECTOR, mf.CHAR_CNN_SLIM, mf.CHAR_CNN_COMPACT, mf.CHAR_CNN)
+MODELS = (mf.PLATE_DETECTOR, mf.CHAR_DETECTOR, mf.CHAR_CNN_COMPACT, mf.CHAR_CNN_SLIM, mf.CHAR_CNN)
 YOLO_INPUT = ("float32 N x 3 x H x W, RGB in [0, 1]: the image letterboxed as darknet does (scaled to fit, "
               "centred on grey 0.5; pydarknet.letterbox); H and W multiples of the network's stride")
 CNN_INPUT = ("float32 N x 1 x H x W, grey in [0, 1], the character dark on light, centred "
@@ -79,5 +79,5 @@ def add_export_command(subparsers: argparse._SubParsersAction) -> None:
     command.add_argument("--models-dir", type=Path, default=None, metavar="DIR",
                          help="the models' cfg and weights (default: the package's)")
     command.add_argument("--model", dest="models", action="append", choices=MODELS, default=None,
-                         help="export only this model (repeatable; default: all four)")
+                         help="export only this model (repeatable; default: all five)")
     command.set_defaults(func=run_export)
