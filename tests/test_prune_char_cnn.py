@@ -8,9 +8,8 @@ import numpy as np
 import pytest
 
 from lpr import model_files as mf
-from pydarknet.weights import read_weights, write_random_weights
-
-from lpr.recognition.numpy_network import NumpyNetwork  # noqa: E402
+from lpr.recognition.numpy_network import NumpyNetwork
+from pydarknet.weights import read_header, read_weights, write_random_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPACT = mf.model_files(mf.CHAR_CNN_COMPACT)
@@ -21,14 +20,6 @@ def _script():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
-
-
-def _write(path: Path, params: list[dict[str, np.ndarray]], config) -> None:
-    from pydarknet.weights import _iter_params
-    with path.open("wb") as f:
-        f.write(_script().HEADER.pack(0, 2, 0, 0))
-        for spec, name, _, _ in _iter_params(config, 20):
-            f.write(params[spec.index][name].astype("<f4").tobytes())
 
 
 def test_a_pruned_cnn_computes_what_the_full_one_does_with_those_filters_silenced(tmp_path):
@@ -42,7 +33,7 @@ def test_a_pruned_cnn_computes_what_the_full_one_does_with_those_filters_silence
     text, pruned, kept = script.prune(COMPACT.cfg, COMPACT.weights, filters)
     cfg = tmp_path / "pruned.cfg"
     cfg.write_text(text)
-    _write(tmp_path / "pruned.weights", pruned, pydarknet.parse_cfg(cfg))
+    script.write_weights(tmp_path / "pruned.weights", pruned, cfg, 0)
 
     config = pydarknet.parse_cfg(COMPACT.cfg)
     full = read_weights(COMPACT.weights, config)
@@ -52,7 +43,7 @@ def test_a_pruned_cnn_computes_what_the_full_one_does_with_those_filters_silence
         dropped = np.setdiff1d(np.arange(len(full[index]["scales"])), kept[index])
         full[index]["scales"][dropped] = 0.0
         full[index]["biases"][dropped] = 0.0
-    _write(tmp_path / "silenced.weights", full, config)
+    script.write_weights(tmp_path / "silenced.weights", full, COMPACT.cfg, 0)
     # the first layer (its inputs all kept) keeps its most important filters
     first = read_weights(COMPACT.weights, config)[convs[0]]
     assert set(kept[convs[0]]) == set(np.argsort(-script.importance(first))[:filters[0]])
@@ -84,3 +75,26 @@ def test_pruning_refuses_what_it_cannot_prune(tmp_path):
     write_random_weights(yolo, tmp_path / "p.weights")
     with pytest.raises(ValueError, match="only chains of"):
         script.prune(yolo, tmp_path / "p.weights", [8] * 11)
+
+
+def test_the_script_writes_a_backup_that_resumes_where_its_source_stopped(tmp_path):
+    """The command line: a cfg with the filters and the schedule, and a .backup darknet loads,
+    with the source's images seen (so training resumes at its iteration)."""
+    import subprocess
+    import sys
+
+    import pydarknet
+
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "prune-char-cnn.py"), str(COMPACT.cfg),
+                          str(COMPACT.weights), str(tmp_path), "--filters", "8,24,48,48", "--learning-rate", "0.004",
+                          "--steps", "12000,13000", "--max-batches", "13500"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    cfg, backup = tmp_path / COMPACT.cfg.name, tmp_path / "char-cnn-compact.backup"
+    config = pydarknet.parse_cfg(cfg)
+    assert (config.max_batches, config.get("learning_rate"), config.get("burn_in")) == (13500, 0.004, 0)
+    assert read_header(backup).seen == read_header(COMPACT.weights).seen
+    pydarknet.check_weights(backup, config)
+    with pydarknet.Network(cfg, backup) as net:
+        crops = np.random.default_rng(5).random((2, 1, 48, 36), dtype=np.float32)
+        np.testing.assert_allclose(net.forward(crops)[0].reshape(2, -1), NumpyNetwork(cfg, backup).predict(crops),
+                                   atol=1e-4)
