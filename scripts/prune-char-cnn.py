@@ -33,8 +33,8 @@ HEADER = struct.Struct("<iiiQ")       # major, minor, revision, seen (what darkn
 
 
 def importance(layer: dict[str, np.ndarray]) -> np.ndarray:
-    """Each filter's share of the layer's output: its absolute weights summed, times its batch
-    norm's |scale| / sqrt(variance) (1 without batch norm)."""
+    """How much each filter passes on: its absolute weights summed, times its batch norm's
+    |scale| / sqrt(variance) (times 1 without batch norm)."""
     weight = np.abs(layer["weights"]).reshape(len(layer["weights"]), -1).sum(axis=1)
     if "scales" in layer:
         weight = weight * np.abs(layer["scales"]) / np.sqrt(layer["rolling_variance"] + 1e-6)
