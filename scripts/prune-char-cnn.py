@@ -20,16 +20,14 @@ from __future__ import annotations
 
 import argparse
 import re
-import struct
 from pathlib import Path
 
 import numpy as np
 
 from pydarknet import parse_cfg
-from pydarknet.weights import _iter_params, read_header, read_weights
+from pydarknet.weights import HEADER_BYTES, _header_bytes, _iter_params, read_header, read_weights
 
 PASS_THROUGH = {"maxpool", "dropout", "softmax"}
-HEADER = struct.Struct("<iiiQ")       # major, minor, revision, seen (what darknet writes)
 
 
 def importance(layer: dict[str, np.ndarray]) -> np.ndarray:
@@ -100,8 +98,8 @@ def write_weights(path: Path, params: list[dict[str, np.ndarray]], cfg: Path, se
     """A darknet weights file of `params` (layer by layer, as prune() returns them) for `cfg`,
     with `seen` images in its header."""
     with path.open("wb") as f:
-        f.write(HEADER.pack(0, 2, 0, seen))
-        for spec, name, _, count in _iter_params(parse_cfg(cfg), HEADER.size):
+        f.write(_header_bytes(seen))            # what darknet's save_weights writes
+        for spec, name, _, count in _iter_params(parse_cfg(cfg), HEADER_BYTES):
             values = params[spec.index][name].astype("<f4").ravel()
             if values.size != count:
                 raise AssertionError(f"layer {spec.index} {name}: {values.size} values for {count}")
