@@ -169,15 +169,20 @@ def test_forward_darknet_batchnorm_not_folded(benchmark, cfg_dir, picture):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4)
 
 
-@pytest.mark.parametrize("implementation", ["pydarknet", "darknet"])
-def test_letterbox_1280x720(benchmark, picture, implementation):
-    """Our letterbox from BGR uint8 against darknet's conversion + letterbox_image (same bits)."""
+@pytest.mark.parametrize("size", [(416, 416), (640, 384)], ids=["416", "640x384"])
+@pytest.mark.parametrize("implementation", ["pydarknet", "pydarknet-2-threads", "darknet"])
+def test_letterbox_1280x720(benchmark, picture, implementation, size):
+    """Our letterbox from BGR uint8 (on one thread, and on two as the ONNX Runtime engine runs
+    it) against darknet's conversion + letterbox_image (same bits), into yolov3-tiny's input and
+    the plate detector's."""
     from pydarknet import _native
 
-    fn = pydarknet.letterbox if implementation == "pydarknet" else _native.letterbox_reference
-    benchmark.group = "letterbox 1280x720 -> 416"
+    fn = {"pydarknet": pydarknet.letterbox, "darknet": _native.letterbox_reference,
+          "pydarknet-2-threads": lambda *a: pydarknet.letterbox(*a, threads=2)}[implementation]
+    width, height = size
+    benchmark.group = f"letterbox 1280x720 -> {width}x{height}"
     benchmark.extra_info.update(engine=implementation)
-    result = benchmark.pedantic(fn, args=(picture, 416, 416), rounds=20, warmup_rounds=1)
-    other = _native.letterbox_reference if implementation == "pydarknet" else pydarknet.letterbox
-    assert result.shape == (3, 416, 416) and result.dtype == np.float32
-    np.testing.assert_array_equal(result, other(picture, 416, 416))
+    result = benchmark.pedantic(fn, args=(picture, width, height), rounds=20, warmup_rounds=1)
+    other = pydarknet.letterbox if implementation == "darknet" else _native.letterbox_reference
+    assert result.shape == (3, height, width) and result.dtype == np.float32
+    np.testing.assert_array_equal(result, other(picture, width, height))
