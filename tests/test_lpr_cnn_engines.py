@@ -163,3 +163,28 @@ def test_cli_reads_the_same_with_each_cnn_engine(tmp_path, capsys):
     assert texts["numpy"] and texts["numpy"] == texts["opencv"] == texts["onnxruntime"]
     assert main(["read", "--cnn-engine", "tpu", str(image)]) == 2
     assert "invalid choice: 'tpu'" in capsys.readouterr().err
+
+
+def test_classify_ranks_each_crops_classes_best_first_ties_in_class_order(monkeypatch):
+    """CharClassifier.classify: per crop, the 1 + MAX_ALTERNATIVES likeliest classes, most
+    probable first and, on equal probabilities, in the order of the names; each probability
+    the network's, as a Python float."""
+    from lpr.recognition.char_classifier import MAX_ALTERNATIVES, CharClassifier
+
+    classifier = CharClassifier(COMPACT.cfg, COMPACT.weights, COMPACT.names, engine="numpy")
+    crops = np.stack([cv2.resize(crop, (36, 48), interpolation=cv2.INTER_AREA) for crop in _glyph_crops(5)])
+    probabilities = classifier.network.predict(crops.reshape(5, 1, 48, 36))
+    got = classifier.classify(crops)
+    assert len(got) == 5
+    for row, ranked in zip(probabilities, got):
+        assert len(ranked) == 1 + MAX_ALTERNATIVES
+        assert [p for _, p in ranked] == sorted((float(p) for p in row), reverse=True)[:len(ranked)]
+        assert all(type(p) is float and p == row[COMPACT.names.index(c)] for c, p in ranked)
+    tied = np.zeros((2, 36), np.float32)
+    tied[0, [7, 3, 30]] = 0.25
+    tied[1] = 1 / 36
+    monkeypatch.setattr(classifier.network, "predict", lambda x: tied)
+    first, second = classifier.classify(crops[:2])
+    assert [c for c, _ in first] == [COMPACT.names[i] for i in (3, 7, 30, 0, 1)]
+    assert [c for c, _ in second] == list(COMPACT.names[:5])
+    assert classifier.classify(np.zeros((0, 48, 36), np.float32)) == []
