@@ -29,7 +29,7 @@ from .images import fitted_input_size, letterbox_size  # noqa: E402
 from .network import Network, letterbox  # noqa: E402
 from .training import (ArrayTrainer, StopTraining, TrainingProgress, TrainingResult,  # noqa: E402
                        train_classifier, train_detector)
-from .weights import check_weights, read_weights, write_random_weights  # noqa: E402
+from .weights import check_weights, read_weights, write_random_weights, write_weights  # noqa: E402
 
 set_verbose = _native.set_verbose
 get_verbose = _native.get_verbose
@@ -40,5 +40,5 @@ __all__ = [
     "ArrayTrainer", "ConfigError", "DarknetError", "Detection", "Network", "NetworkConfig", "StopTraining",
     "TrainingProgress", "TrainingResult", "WeightsError", "build_info", "check_weights", "fitted_input_size",
     "has", "get_verbose", "letterbox", "letterbox_size", "parse_cfg", "read_weights", "set_threads",
-    "set_verbose", "train_classifier", "train_detector", "write_random_weights",
+    "set_verbose", "train_classifier", "train_detector", "write_random_weights", "write_weights",
 ]

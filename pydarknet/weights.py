@@ -13,6 +13,7 @@ int32.  Connected-layer weights are stored transposed when ``major > 1000 or min
 from __future__ import annotations
 
 import errno
+import itertools
 import math
 import os
 import struct
@@ -38,6 +39,7 @@ __all__ = [
     "read_header",
     "read_weights",
     "write_random_weights",
+    "write_weights",
 ]
 
 FLOAT_BYTES = 4
@@ -282,6 +284,22 @@ def _stored_shape(spec: LayerSpec, name: str, count: int, transpose: bool) -> tu
     raise AssertionError(f"no weights for [{spec.type}]")
 
 
+def _memory_shape(spec: LayerSpec, name: str, count: int) -> tuple[int, ...]:
+    """Shape of a parameter as :func:`read_weights` returns it (current header: no transpose)."""
+    shape = _stored_shape(spec, name, count, transpose=False)
+    if name == "weights" and spec.type == "convolutional" and spec.get("flipped"):
+        size = int(spec.get("size"))
+        return (count // (spec.in_shape.c * size * size), spec.in_shape.c, size, size)
+    return shape
+
+
+def _to_stored(spec: LayerSpec, name: str, memory: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`_to_memory` for a current header (flipped conv transposed back)."""
+    if name == "weights" and spec.type == "convolutional" and spec.get("flipped"):
+        return memory.reshape(len(memory), -1).T
+    return memory
+
+
 def _to_memory(spec: LayerSpec, name: str, stored: np.ndarray, transpose: bool) -> np.ndarray:
     """Undo the transposes darknet applies after reading (flipped conv, old connected)."""
     if name != "weights":
@@ -456,6 +474,58 @@ def _header_bytes(seen: int = 0) -> bytes:
     return _VERSION.pack(0, 2, 0) + struct.pack("<Q", seen)
 
 
+def _write_atomically(out_path: Path, chunks: Iterator[bytes]) -> Path:
+    """Write the chunks to a temporary file beside ``out_path``, then rename it into place."""
+    handle = tempfile.NamedTemporaryFile(
+        "wb", dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp", delete=False)
+    try:
+        with handle:
+            for chunk in chunks:
+                handle.write(chunk)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(handle.name, out_path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+    return out_path
+
+
+def write_weights(
+    out_path: str | os.PathLike[str], params: list[dict[str, np.ndarray]], config: ConfigLike,
+    *, seen: int = 0
+) -> Path:
+    """Write ``params`` for the cfg as darknet's ``save_weights`` lays a file out: the inverse
+    of :func:`read_weights`, which reads the file back to the same arrays.
+
+    ``params``: one dict per cfg layer, as :func:`read_weights` returns them (darknet's
+    parameter names, its in-memory shapes; any float dtype, written as float32). ``seen``:
+    the images trained on, stored in the header (darknet's training resumes from
+    ``seen / batch`` iterations). A missing parameter, one of the wrong shape or one the
+    layer does not have raises ValueError before anything is written. Written atomically.
+    """
+    config = _as_config(config)
+    if not 0 <= seen < 2**64:
+        raise ValueError(f"seen must fit an unsigned 64-bit header field, got {seen}")
+    if len(params) != len(config.layers):
+        raise ValueError(f"{len(params)} layers of parameters for a cfg of {len(config.layers)} layers")
+    chunks: list[bytes] = [_header_bytes(seen)]
+    for spec in config.layers:
+        expected = dict(spec.params)
+        given = params[spec.index]
+        if set(given) != set(expected):
+            raise ValueError(f"{_describe(spec)} has parameters {sorted(expected)}, "
+                             f"got {sorted(given)}")
+        for name, count in spec.params:
+            values = np.asarray(given[name])
+            shape = _memory_shape(spec, name, count)
+            if values.shape != shape:
+                raise ValueError(f"{_describe(spec)} {name}: shape {values.shape}, "
+                                 f"the cfg needs {shape}")
+            chunks.append(np.ascontiguousarray(_to_stored(spec, name, values), dtype="<f4").tobytes())
+    return _write_atomically(Path(out_path), iter(chunks))
+
+
 def write_random_weights(
     cfg_path_or_config: ConfigLike, out_path: str | os.PathLike[str], *, seed: int = 0
 ) -> Path:
@@ -470,21 +540,8 @@ def write_random_weights(
     written atomically.
     """
     config = _as_config(cfg_path_or_config)
-    out_path = Path(out_path)
     rng = np.random.default_rng(seed)
-    handle = tempfile.NamedTemporaryFile(
-        "wb", dir=out_path.parent, prefix=f".{out_path.name}.", suffix=".tmp", delete=False)
-    try:
-        with handle:
-            handle.write(_header_bytes())
-            bn_inputs = _batch_norm_inputs(config)
-            for spec in config.layers:
-                for values in _random_layer(rng, spec, bn_inputs.get(spec.index)):
-                    handle.write(values.astype("<f4", copy=False).tobytes())
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(handle.name, out_path)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return out_path
+    bn_inputs = _batch_norm_inputs(config)
+    chunks = (values.astype("<f4", copy=False).tobytes()
+              for spec in config.layers for values in _random_layer(rng, spec, bn_inputs.get(spec.index)))
+    return _write_atomically(Path(out_path), itertools.chain([_header_bytes()], chunks))

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from pydarknet import parse_cfg
-from pydarknet.weights import HEADER_BYTES, _header_bytes, _iter_params, read_header, read_weights
+from pydarknet.weights import read_header, read_weights, write_weights
 
 PASS_THROUGH = {"maxpool", "dropout", "softmax"}
 
@@ -94,18 +94,6 @@ def with_schedule(text: str, learning_rate: str, steps: str, max_batches: int) -
     return text
 
 
-def write_weights(path: Path, params: list[dict[str, np.ndarray]], cfg: Path, seen: int) -> None:
-    """A darknet weights file of `params` (layer by layer, as prune() returns them) for `cfg`,
-    with `seen` images in its header."""
-    with path.open("wb") as f:
-        f.write(_header_bytes(seen))            # what darknet's save_weights writes
-        for spec, name, _, count in _iter_params(parse_cfg(cfg), HEADER_BYTES):
-            values = params[spec.index][name].astype("<f4").ravel()
-            if values.size != count:
-                raise AssertionError(f"layer {spec.index} {name}: {values.size} values for {count}")
-            f.write(values.tobytes())
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("cfg", type=Path)
@@ -123,7 +111,7 @@ def main() -> None:
     cfg_out.write_text(text)
     seen = read_header(args.weights).seen
     backup = args.work / f"{args.cfg.stem}.backup"
-    write_weights(backup, params, cfg_out, seen)
+    write_weights(backup, params, cfg_out, seen=seen)
     batch = parse_cfg(cfg_out).batch
     print(f"{cfg_out} and {backup}: filters {args.filters}, resuming at iteration {seen // batch}")
 

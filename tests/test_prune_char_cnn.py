@@ -9,7 +9,7 @@ import pytest
 
 from lpr import model_files as mf
 from lpr.recognition.numpy_network import NumpyNetwork
-from pydarknet.weights import read_header, read_weights, write_random_weights
+from pydarknet.weights import read_header, read_weights, write_random_weights, write_weights
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPACT = mf.model_files(mf.CHAR_CNN_COMPACT)
@@ -33,7 +33,7 @@ def test_a_pruned_cnn_computes_what_the_full_one_does_with_those_filters_silence
     text, pruned, kept = script.prune(COMPACT.cfg, COMPACT.weights, filters)
     cfg = tmp_path / "pruned.cfg"
     cfg.write_text(text)
-    script.write_weights(tmp_path / "pruned.weights", pruned, cfg, 0)
+    write_weights(tmp_path / "pruned.weights", pruned, cfg, seen=0)
 
     config = pydarknet.parse_cfg(COMPACT.cfg)
     full = read_weights(COMPACT.weights, config)
@@ -43,7 +43,7 @@ def test_a_pruned_cnn_computes_what_the_full_one_does_with_those_filters_silence
         dropped = np.setdiff1d(np.arange(len(full[index]["scales"])), kept[index])
         full[index]["scales"][dropped] = 0.0
         full[index]["biases"][dropped] = 0.0
-    script.write_weights(tmp_path / "silenced.weights", full, COMPACT.cfg, 0)
+    write_weights(tmp_path / "silenced.weights", full, COMPACT.cfg, seen=0)
     # the first layer (its inputs all kept) keeps its most important filters
     first = read_weights(COMPACT.weights, config)[convs[0]]
     assert set(kept[convs[0]]) == set(np.argsort(-script.importance(first))[:filters[0]])

@@ -1,4 +1,4 @@
-"""Tests for pydarknet.weights: header, layout, size checks, reading and random weights."""
+"""Tests for pydarknet.weights: header, layout, size checks, reading, writing and random weights."""
 from __future__ import annotations
 
 import os
@@ -22,6 +22,7 @@ from pydarknet.weights import (
     read_header,
     read_weights,
     write_random_weights,
+    write_weights,
 )
 
 # A small network with every kind of layer darknet loads weights for.
@@ -202,6 +203,61 @@ def test_write_into_a_missing_directory_leaves_nothing(cfg_path: Path, tmp_path:
     with pytest.raises(FileNotFoundError):
         write_random_weights(cfg_path, tmp_path / "missing" / "net.weights")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["small.cfg"]
+
+
+def test_written_parameters_read_back_byte_for_byte(config: NetworkConfig, weights: Path, tmp_path: Path) -> None:
+    """write_weights is read_weights' inverse: what it reads, written with the file's images
+    seen, is the same file, every layer kind of the small network included."""
+    seen_file = tmp_path / "seen.weights"
+    seen_file.write_bytes(header(seen=2**33 + 5) + weights.read_bytes()[HEADER_BYTES:])
+    params = read_weights(seen_file, config)
+    out = write_weights(tmp_path / "copy.weights", params, config, seen=2**33 + 5)
+    assert out == tmp_path / "copy.weights"
+    assert out.read_bytes() == seen_file.read_bytes()
+    assert read_header(out).seen == 2**33 + 5
+    # float64 arrays are written as float32; the default is no images seen
+    as_double = [{name: values.astype(np.float64) for name, values in layer.items()} for layer in params]
+    again = write_weights(tmp_path / "double.weights", as_double, config)
+    assert again.read_bytes()[HEADER_BYTES:] == weights.read_bytes()[HEADER_BYTES:]
+    assert read_header(again).seen == 0
+
+
+def test_a_flipped_convolution_is_written_as_darknet_reads_it(tmp_path: Path) -> None:
+    cfg = tmp_path / "flip.cfg"
+    cfg.write_text("[net]\nwidth=4\nheight=4\nchannels=2\n\n"
+                   "[convolutional]\nfilters=3\nsize=1\nflipped=1\n")
+    rng = np.random.default_rng(2)
+    params = [{"biases": rng.standard_normal(3).astype(np.float32),
+               "weights": rng.standard_normal((3, 2, 1, 1)).astype(np.float32)}]
+    path = write_weights(tmp_path / "flip.weights", params, cfg)
+    stored = np.fromfile(path, dtype="<f4", offset=HEADER_BYTES)[3:]
+    assert np.array_equal(stored, params[0]["weights"][:, :, 0, 0].T.ravel())    # (c, n) on disk
+    assert np.array_equal(read_weights(path, cfg)[0]["weights"], params[0]["weights"])
+
+
+def test_writing_parameters_that_do_not_fit_the_cfg_writes_nothing(config: NetworkConfig, weights: Path,
+                                                                   tmp_path: Path) -> None:
+    params = read_weights(weights, config)
+    target = tmp_path / "bad.weights"
+    with pytest.raises(ValueError, match="6 layers of parameters for a cfg of 7 layers"):
+        write_weights(target, params[:6], config)
+    missing = [dict(layer) for layer in params]
+    del missing[4]["rolling_mean"]
+    with pytest.raises(ValueError, match=r"layer 4 \[connected\] has parameters"):
+        write_weights(target, missing, config)
+    extra = [dict(layer) for layer in params]
+    extra[1]["weights"] = np.zeros(1, np.float32)              # a [maxpool] has none
+    with pytest.raises(ValueError, match=r"layer 1 \[maxpool\] has parameters \[\]"):
+        write_weights(target, extra, config)
+    wrong = [dict(layer) for layer in params]
+    wrong[2]["weights"] = wrong[2]["weights"].reshape(6, 36)        # groups=2: 4 channels a filter
+    with pytest.raises(ValueError, match=r"layer 2 \[convolutional\] weights: shape \(6, 36\), "
+                                         r"the cfg needs \(6, 4, 3, 3\)"):
+        write_weights(target, wrong, config)
+    with pytest.raises(ValueError, match="seen must fit"):
+        write_weights(target, params, config, seen=-1)
+    assert not target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["small.cfg", "small.weights"]
 
 
 def _forward(config: NetworkConfig, layers: list[dict[str, np.ndarray]], x: np.ndarray
