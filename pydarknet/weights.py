@@ -495,8 +495,10 @@ def write_weights(
     out_path: str | os.PathLike[str], params: list[dict[str, np.ndarray]], config: ConfigLike,
     *, seen: int = 0
 ) -> Path:
-    """Write ``params`` for the cfg as darknet's ``save_weights`` lays a file out: the inverse
-    of :func:`read_weights`, which reads the file back to the same arrays.
+    """Write ``params`` for the cfg as a current-header weights file (what darknet's
+    ``save_weights`` writes): the inverse of :func:`read_weights`, which reads the file back to
+    the same arrays, as darknet's ``load_weights`` does. (A ``flipped=1`` convolution is stored
+    transposed, as ``load_weights`` expects; darknet's own ``save_weights`` would not transpose it.)
 
     ``params``: one dict per cfg layer, as :func:`read_weights` returns them (darknet's
     parameter names, its in-memory shapes; any float dtype, written as float32). ``seen``:
