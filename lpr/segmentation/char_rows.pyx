@@ -10,11 +10,10 @@ of character boxes, and how plausible they are as a plate's characters.
     same_colour(reading, colour, chroma)            its rows without the blobs of another ink colour
 
 lpr.segmentation.contours makes the work image and its local range (OpenCV) and chooses among
-the readings. This
-module holds the rules' constants; every number it computes is the one the pure-Python
-segmenter of 2026-12-06 computed (the same float operations in the same order: the test
-tests/test_lpr_contour_segmenter.py::test_segmentations_match_the_recorded_reference holds it
-to that), only without the interpreter's cost on the many small lists of a crop's blobs.
+the readings. This module holds the rules' constants; every number it computes is the one the
+pure-Python segmenter of 2026-12-06 computed (the same float operations in the same order: the
+test tests/test_lpr_contour_segmenter.py::test_segmentations_match_the_recorded_reference holds
+it to that), only without the interpreter's cost on the many small lists of a crop's blobs.
 """
 from libc.math cimport fabs, hypot, rint, sqrt
 from libc.stdlib cimport free, malloc
